@@ -1,0 +1,146 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * iodma - the IOKit IODMACommand model for Linux drivers.
+ *
+ * A driver describes its DMA engine once (struct iodma_spec) and creates
+ * commands (struct iodma_cmd) for a device. The behaviour contract is in
+ * Documentation/api.rst. Symbols are exported GPL-only in the IODMA
+ * namespace: client modules need MODULE_IMPORT_NS(IODMA).
+ */
+#ifndef _LINUX_IODMA_H
+#define _LINUX_IODMA_H
+
+#include <linux/types.h>
+#include <linux/dma-direction.h>
+
+struct device;
+
+/**
+ * enum iodma_format - layout of the segments gen_segments() writes
+ * @IODMA_FMT_HOST32: struct iodma_seg32, CPU byte order
+ * @IODMA_FMT_BIG32: struct iodma_seg32, big endian
+ * @IODMA_FMT_LITTLE32: struct iodma_seg32, little endian
+ * @IODMA_FMT_HOST64: struct iodma_seg64, CPU byte order
+ * @IODMA_FMT_BIG64: struct iodma_seg64, big endian
+ * @IODMA_FMT_LITTLE64: struct iodma_seg64, little endian
+ * @IODMA_FMT_CUSTOM: the spec's @seg_fn writes each segment
+ */
+enum iodma_format {
+	IODMA_FMT_HOST32 = 1,
+	IODMA_FMT_BIG32,
+	IODMA_FMT_LITTLE32,
+	IODMA_FMT_HOST64,
+	IODMA_FMT_BIG64,
+	IODMA_FMT_LITTLE64,
+	IODMA_FMT_CUSTOM,
+};
+
+/**
+ * struct iodma_seg32 - one segment in a 32-bit output format
+ * @addr: DMA address of the first byte
+ * @len: length in bytes
+ */
+struct iodma_seg32 {
+	u32 addr;
+	u32 len;
+};
+
+/**
+ * struct iodma_seg64 - one segment in a 64-bit output format
+ * @addr: DMA address of the first byte
+ * @len: length in bytes
+ */
+struct iodma_seg64 {
+	u64 addr;
+	u64 len;
+};
+
+/*
+ * Custom output: write segment @index into @segments and return true, or
+ * return false to refuse it (gen_segments() then fails with -EOVERFLOW).
+ */
+typedef bool (*iodma_seg_fn)(void *segments, u32 index, u64 addr, u64 len,
+			     void *ctx);
+
+/**
+ * enum iodma_mapping - how segment addresses are produced
+ * @IODMA_MAPPED: through the Linux DMA API for the device (direct,
+ *	swiotlb or IOMMU, whatever the platform does)
+ * @IODMA_BYPASSED: physical bus addresses; refused on a translated device
+ * @IODMA_NONCOHERENT: as @IODMA_MAPPED, and the prepare/complete flags
+ *	control the CPU cache maintenance
+ * @IODMA_UNMAPPED: physical bus addresses, no mapping; refused on a
+ *	translated device
+ */
+enum iodma_mapping {
+	IODMA_MAPPED = 0,
+	IODMA_BYPASSED = 1,
+	IODMA_NONCOHERENT = 2,
+	IODMA_UNMAPPED = 3,
+};
+
+/* Or-ed into iodma_spec.mapping: never copy, a violating segment is an error. */
+#define IODMA_ITERATE_ONLY 0x40
+
+/**
+ * struct iodma_spec - constraints of a device's DMA engine
+ * @format: output segment layout (required)
+ * @seg_fn: segment writer, for %IODMA_FMT_CUSTOM only
+ * @seg_ctx: passed to @seg_fn
+ * @address_bits: highest emitted address is 2^bits - 1; 0 = 64, or 32 for
+ *	a 32-bit format
+ * @max_segment_size: no emitted segment is longer; 0 = no limit
+ * @max_transfer_size: a longer prepare fails with -ENOSPC; 0 = no limit
+ * @alignment: address alignment of the first segment; 0 = 1
+ * @alignment_length: every segment length and the prepared length are a
+ *	multiple of it; 0 = 1
+ * @alignment_internal: address alignment of every later segment;
+ *	0 = @alignment
+ * @segment_boundary: no segment crosses a multiple of it; 0 = none
+ * @mapping: an &enum iodma_mapping, optionally or-ed with
+ *	%IODMA_ITERATE_ONLY
+ * @reserved: must be zero; later versions add fields here
+ *
+ * Alignments and the boundary are powers of two. Zero-initialise the
+ * whole structure and set what the engine needs.
+ */
+struct iodma_spec {
+	enum iodma_format format;
+	iodma_seg_fn seg_fn;
+	void *seg_ctx;
+	u8  address_bits;
+	u64 max_segment_size;
+	u64 max_transfer_size;
+	u32 alignment;
+	u32 alignment_length;
+	u32 alignment_internal;
+	u64 segment_boundary;
+	u32 mapping;
+	u64 reserved[4];
+};
+
+struct iodma_cmd;
+
+struct iodma_cmd *iodma_cmd_create(struct device *dev,
+				   const struct iodma_spec *spec,
+				   size_t priv_size, gfp_t gfp);
+struct iodma_cmd *iodma_cmd_clone(const struct iodma_cmd *cmd, gfp_t gfp);
+void iodma_cmd_destroy(struct iodma_cmd *cmd);
+void *iodma_cmd_priv(struct iodma_cmd *cmd);
+struct device *iodma_cmd_device(const struct iodma_cmd *cmd);
+int iodma_cmd_set_spec(struct iodma_cmd *cmd, const struct iodma_spec *spec);
+int iodma_cmd_get_spec(const struct iodma_cmd *cmd, struct iodma_spec *out);
+int iodma_spec_check(struct device *dev, const struct iodma_spec *spec);
+
+/* Effective values of the current spec, defaults resolved. */
+enum iodma_format iodma_cmd_format(const struct iodma_cmd *cmd);
+u8 iodma_cmd_address_bits(const struct iodma_cmd *cmd);
+u64 iodma_cmd_max_segment_size(const struct iodma_cmd *cmd);
+u64 iodma_cmd_max_transfer_size(const struct iodma_cmd *cmd);
+u32 iodma_cmd_alignment(const struct iodma_cmd *cmd);
+u32 iodma_cmd_alignment_length(const struct iodma_cmd *cmd);
+u32 iodma_cmd_alignment_internal(const struct iodma_cmd *cmd);
+u64 iodma_cmd_segment_boundary(const struct iodma_cmd *cmd);
+u32 iodma_cmd_mapping(const struct iodma_cmd *cmd);
+
+#endif /* _LINUX_IODMA_H */

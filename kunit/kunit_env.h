@@ -1,0 +1,20 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/* What every iodma KUnit suite knows about the QEMU machine it runs on. */
+#ifndef IODMA_KUNIT_ENV_H
+#define IODMA_KUNIT_ENV_H
+
+#include <kunit/test.h>
+
+struct device;
+
+/* The configuration name the runner booted (direct, swiotlb, iommu-*...). */
+const char *iodma_kunit_config(void);
+/* Whether that configuration puts an IOMMU translation in front of edu. */
+bool iodma_kunit_expect_translated(void);
+/*
+ * The QEMU edu PCI device's struct device (a real DMA engine). Fails the
+ * test when it is missing: every configuration has one.
+ */
+struct device *iodma_kunit_edu_dev(struct kunit *test);
+
+#endif /* IODMA_KUNIT_ENV_H */

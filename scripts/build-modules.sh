@@ -1,0 +1,38 @@
+#!/usr/bin/env bash
+# Usage: build-modules.sh KDIR OUTDIR [make args...]
+# Build iodma's modules against the kernel build tree KDIR. The sources are
+# mirrored into OUTDIR first, so builds for different kernels (the test
+# kernel, Debian's stock kernel) never share objects. Fails on any compiler,
+# objtool or modpost warning.
+set -euo pipefail
+. "$(dirname "$0")/lib/common.sh"
+
+kdir=${1:?usage: build-modules.sh KDIR OUTDIR}
+out=$(realpath -m "${2:?usage: build-modules.sh KDIR OUTDIR}")
+shift 2
+[ -f "$kdir/Makefile" ] || die "no kernel build tree at $kdir (install linux-headers-$(uname -r) or pass KDIR=)"
+
+mkdir -p "$out"
+# Mirror sources, keep build products so that rebuilds stay incremental.
+rsync -a --delete \
+	--filter='P *.o' --filter='P *.ko' --filter='P *.mod' \
+	--filter='P *.mod.c' --filter='P .*.cmd' --filter='P .*.d' \
+	--filter='P Module.symvers' --filter='P modules.order' \
+	--filter='P build.log' \
+	--include='/Kbuild' --include='/include/***' --include='/src/***' \
+	--include='/kunit/***' --include='/samples/***' \
+	--include='/scripts/' --include='/scripts/cxxflags.sh' \
+	--include='/scripts/check-core-object.sh' --exclude='*' \
+	"$IODMA_TOP/" "$out/"
+
+cc=gcc
+command -v ccache >/dev/null && cc="ccache gcc"
+say "building modules against $kdir in $out"
+set +e
+make -C "$kdir" M="$out" CC="$cc" -j"$(nproc)" modules "$@" 2>&1 | tee "$out/build.log"
+rc=${PIPESTATUS[0]}
+set -e
+[ "$rc" -eq 0 ] || die "module build failed (see $out/build.log)"
+if grep -i 'warning' "$out/build.log" >&2; then
+	die "the module build printed warnings (above); iodma builds warning-free"
+fi

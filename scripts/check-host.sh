@@ -1,0 +1,28 @@
+#!/usr/bin/env bash
+# Build the core for the host against the fake platform (ASan + UBSan) and
+# run the GoogleTest suites through CTest. Writes out/results/host ("P F").
+set -euo pipefail
+. "$(dirname "$0")/lib/common.sh"
+need_pkgs g++ cmake make libgtest-dev
+
+out=$IODMA_TOP/out
+results=$out/results
+mkdir -p "$results"
+rm -f "$results/host"
+build=$out/host
+cmake -S "$IODMA_TOP/tests" -B "$build" -DCMAKE_BUILD_TYPE=Debug >/dev/null ||
+	die "cmake configure failed"
+cmake --build "$build" -j"$(nproc)" -- --no-print-directory 2>&1 | grep -v '^\[' >&2 || true
+[ -x "$build/iodma_host_tests" ] || { echo "0 1" >"$results/host"; die "host test build failed"; }
+set +e
+(cd "$build" && ctest --output-on-failure --output-junit "$build/junit.xml" -j"$(nproc)") >"$build/ctest.log" 2>&1
+set -e
+# Every test not reported as run-and-passed counts as failed.
+t=$(grep -o '<testcase ' "$build/junit.xml" | wc -l)
+p=$(grep -o '<testcase [^>]*status="run"' "$build/junit.xml" | wc -l)
+f=$((t - p))
+[ "$t" -gt 0 ] || f=1
+grep -E '^\s*[0-9]+/[0-9]+ Test .*(Failed|Exception|Timeout)' "$build/ctest.log" >&2 || true
+echo "$p $f" >"$results/host"
+echo "host: $p passed, $f failed"
+[ "$f" -eq 0 ]

@@ -1,0 +1,26 @@
+# The named QEMU configurations every checked run uses. Sourced.
+# shellcheck shell=bash
+
+IODMA_CONFIGS=(direct swiotlb iommu-strict iommu-lazy smp4)
+
+# qemu_config NAME: set QEMU_ARGS (array) and KERNEL_ARGS (string) for NAME.
+# EDU_DMA_MASK (bits, default QEMU's 28) sets the edu device's reach.
+qemu_config() {
+	local name=$1 edu="edu"
+	[ -n "${EDU_DMA_BITS:-}" ] &&
+		edu="edu,dma_mask=$(printf '0x%x' $(( (1 << EDU_DMA_BITS) - 1 )))"
+	[ "${EDU_DMA_BITS:-}" = 64 ] && edu="edu,dma_mask=0xffffffffffffffff"
+	QEMU_ARGS=(-machine q35 -smp 1 -m 1G -device "$edu")
+	KERNEL_ARGS=""
+	case "$name" in
+	direct) ;;
+	swiotlb) KERNEL_ARGS="swiotlb=force" ;;
+	iommu-strict | iommu-lazy)
+		QEMU_ARGS=(-machine q35,kernel-irqchip=split
+			-device intel-iommu,intremap=on -smp 1 -m 1G -device "$edu")
+		KERNEL_ARGS="intel_iommu=on iommu.strict=$([ "$name" = iommu-strict ] && echo 1 || echo 0)"
+		;;
+	smp4) QEMU_ARGS=(-machine q35 -smp 4 -m 1G -device "$edu") ;;
+	*) die "unknown QEMU configuration '$name' (known: ${IODMA_CONFIGS[*]})" ;;
+	esac
+}

@@ -1,0 +1,33 @@
+#!/usr/bin/env bash
+# Usage: run-qemu.sh CONFIG BZIMAGE INITRAMFS LOGDIR MODULES [TIMEOUT]
+# Boot BZIMAGE under TCG in the named configuration (scripts/lib/qemu-configs.sh)
+# with the edu DMA device. The initramfs's init loads MODULES (comma
+# separated) in order. Console goes to LOGDIR/console.log, KTAP from the
+# second serial port to LOGDIR/ktap.log. Exit status is QEMU's (124 on
+# timeout); judging the run is scripts/ktap-check.py's job.
+set -euo pipefail
+. "$(dirname "$0")/lib/common.sh"
+. "$(dirname "$0")/lib/qemu-configs.sh"
+need_pkgs qemu-system-x86
+
+cfg=${1:?config} kernel=${2:?bzImage} initrd=${3:?initramfs} logdir=${4:?logdir}
+mods=${5:?modules} tmo=${6:-900}
+qemu_config "$cfg"
+mkdir -p "$logdir"
+rm -f "$logdir/console.log" "$logdir/ktap.log"
+
+# KVM does not work on these machines (see TOOLCHAIN.md): TCG only.
+say "qemu [$cfg]: ${QEMU_ARGS[*]} / $KERNEL_ARGS"
+start=$(date +%s)
+set +e
+timeout --foreground -k 10 "$tmo" qemu-system-x86_64 -accel tcg -cpu max \
+	-nographic -no-reboot -display none -monitor none \
+	"${QEMU_ARGS[@]}" \
+	-kernel "$kernel" -initrd "$initrd" \
+	-append "console=ttyS0 panic=-1 oops=panic loglevel=6 kunit.enable=1 $KERNEL_ARGS iodma.config=$cfg iodma.mods=$mods" \
+	-serial "file:$logdir/console.log" -serial "file:$logdir/ktap.log" \
+	</dev/null >"$logdir/qemu.log" 2>&1
+rc=$?
+set -e
+say "qemu [$cfg]: exit $rc after $(( $(date +%s) - start )) s"
+exit $rc

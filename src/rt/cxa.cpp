@@ -1,0 +1,8 @@
+// SPDX-License-Identifier: GPL-2.0
+// C++ ABI hooks for the kernel build: a pure virtual call is a core bug,
+// reported instead of jumping through a null slot.
+#include "../core/platform.h"
+
+extern "C" void __cxa_pure_virtual();
+
+void __cxa_pure_virtual() { iodma_plat_bug("pure virtual call"); }
