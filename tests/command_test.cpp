@@ -54,7 +54,7 @@ TEST_F(CommandTest, CreateWithInvalidSpecAllocatesNothing) {
   s.alignment = 3;
   iodma_cmd* cmd = nullptr;
   EXPECT_EQ(iodma_core_cmd_create(&dev_, &s, 64, 0, &cmd), -IODMA_EINVAL);
-  dev_.translated = true;
+  dev_.mode = fake::Mode::kIommu;
   s = spec64();
   s.mapping = 1;
   EXPECT_EQ(iodma_core_cmd_create(&dev_, &s, 64, 0, &cmd), -IODMA_EOPNOTSUPP);
@@ -145,7 +145,7 @@ TEST_F(CommandTest, FailedSetSpecKeepsPreviousSpec) {
   bad.max_segment_size = 8192;  // ...and another...
   bad.segment_boundary = 3;     // ...then the invalid one
   EXPECT_EQ(iodma_core_cmd_set_spec(cmd, &bad), -IODMA_EINVAL);
-  dev_.translated = true;
+  dev_.mode = fake::Mode::kIommu;
   bad = spec64();
   bad.mapping = 3;
   bad.alignment = 4;

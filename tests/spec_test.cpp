@@ -187,7 +187,7 @@ class SpecResolve : public ::testing::TestWithParam<Case> {
 TEST_P(SpecResolve, MatchesContract) {
   const Case& c = GetParam();
   fake::Device dev;
-  dev.translated = (c.flags & kTranslated) != 0;
+  if (c.flags & kTranslated) dev.mode = fake::Mode::kIommu;
   iodma_core_spec in = base_spec();
   c.edit(in);
   iodma_core_spec out{};

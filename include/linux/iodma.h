@@ -120,6 +120,26 @@ struct iodma_spec {
 };
 
 struct iodma_cmd;
+struct iodma_md;
+struct page;
+struct sg_table;
+
+/* Memory descriptors: ERR_PTR on failure, reference counted. */
+struct iodma_md *iodma_md_from_kva(void *addr, size_t len,
+				   enum dma_data_direction dir, gfp_t gfp);
+struct iodma_md *iodma_md_from_pages(struct page **pages, unsigned int npages,
+				     size_t offset, size_t len,
+				     enum dma_data_direction dir, gfp_t gfp);
+struct iodma_md *iodma_md_from_user(unsigned long uaddr, size_t len,
+				    enum dma_data_direction dir, gfp_t gfp);
+struct iodma_md *iodma_md_from_sgtable(struct sg_table *sgt,
+				       enum dma_data_direction dir, gfp_t gfp);
+struct iodma_md *iodma_md_from_phys(phys_addr_t addr, size_t len,
+				    enum dma_data_direction dir, gfp_t gfp);
+void iodma_md_get(struct iodma_md *md);
+void iodma_md_put(struct iodma_md *md);
+u64 iodma_md_length(const struct iodma_md *md);
+enum dma_data_direction iodma_md_direction(const struct iodma_md *md);
 
 struct iodma_cmd *iodma_cmd_create(struct device *dev,
 				   const struct iodma_spec *spec,
@@ -131,6 +151,37 @@ struct device *iodma_cmd_device(const struct iodma_cmd *cmd);
 int iodma_cmd_set_spec(struct iodma_cmd *cmd, const struct iodma_spec *spec);
 int iodma_cmd_get_spec(const struct iodma_cmd *cmd, struct iodma_spec *out);
 int iodma_spec_check(struct device *dev, const struct iodma_spec *spec);
+
+int iodma_cmd_set_md(struct iodma_cmd *cmd, struct iodma_md *md,
+		     bool auto_prepare);
+int iodma_cmd_clear_md(struct iodma_cmd *cmd, bool auto_complete);
+struct iodma_md *iodma_cmd_md(const struct iodma_cmd *cmd);
+
+#define IODMA_PREPARE_NO_FLUSH		0x1	/* IOKit flushCache = false */
+#define IODMA_PREPARE_NO_SYNC		0x2	/* IOKit synchronize = false */
+int iodma_cmd_prepare(struct iodma_cmd *cmd, u64 offset, u64 length,
+		      unsigned int flags);
+int iodma_cmd_prepare_with_spec(struct iodma_cmd *cmd,
+				const struct iodma_spec *spec,
+				u64 offset, u64 length, unsigned int flags);
+#define IODMA_COMPLETE_NO_INVALIDATE	0x1
+#define IODMA_COMPLETE_NO_SYNC		0x2
+int iodma_cmd_complete(struct iodma_cmd *cmd, unsigned int flags);
+int iodma_cmd_gen_segments(struct iodma_cmd *cmd, u64 *offset,
+			   void *segments, u32 *count);
+#define IODMA_SYNC_FOR_CPU		0x1	/* IOKit kIODirectionIn */
+#define IODMA_SYNC_FOR_DEVICE		0x2	/* IOKit kIODirectionOut */
+#define IODMA_SYNC_FORCE_DOUBLE_BUFFER	0x100
+int iodma_cmd_synchronize(struct iodma_cmd *cmd, unsigned int options);
+int iodma_cmd_synchronize_range(struct iodma_cmd *cmd, u64 offset,
+				u64 length, unsigned int options);
+size_t iodma_cmd_read_bytes(struct iodma_cmd *cmd, u64 offset, void *buf,
+			    size_t len);
+size_t iodma_cmd_write_bytes(struct iodma_cmd *cmd, u64 offset,
+			     const void *buf, size_t len);
+int iodma_cmd_prepared_range(const struct iodma_cmd *cmd, u64 *offset,
+			     u64 *length);
+bool iodma_cmd_is_double_buffered(const struct iodma_cmd *cmd);
 
 /* Effective values of the current spec, defaults resolved. */
 enum iodma_format iodma_cmd_format(const struct iodma_cmd *cmd);

@@ -1,16 +1,21 @@
 // SPDX-License-Identifier: GPL-2.0
-// Command lifetime and spec changes.
+// Command lifetime, spec changes and the memory descriptor slot.
 #include "command.h"
 
 namespace iodma {
 
-int resolve_for_device(void* dev, const iodma_core_spec& in, Spec* out) {
-  iodma_plat_dev_info info{};
-  iodma_plat_dev_query(dev, &info);
+int resolve_for_device(void* dev, const iodma_core_spec& in, DeviceInfo* info,
+                       Spec* out) {
+  iodma_plat_dev_info pi{};
+  iodma_plat_dev_query(dev, &pi);
   DeviceInfo di;
-  di.translated = info.translated != 0;
-  di.page_shift = info.page_shift;
-  return Spec::resolve(in, di, out);
+  di.translated = pi.translated != 0;
+  di.page_shift = pi.page_shift;
+  di.max_mapping_size = pi.max_mapping_size;
+  di.seg_boundary = pi.seg_boundary;
+  int err = Spec::resolve(in, di, out);
+  if (err == kOk && info != nullptr) *info = di;
+  return err;
 }
 
 void* Command::operator new(size_t size, AllocChecker* ac,
@@ -18,25 +23,39 @@ void* Command::operator new(size_t size, AllocChecker* ac,
   return ::operator new(size + extra, ac);
 }
 
-Command::Command(void* dev, const iodma_core_spec& raw, const Spec& spec,
-                 size_t priv_size)
-    : dev_(dev), raw_spec_(raw), spec_(spec), priv_size_(priv_size) {
+Command::Command(void* dev, const DeviceInfo& info, const iodma_core_spec& raw,
+                 const Spec& spec, size_t priv_size, u32 gfp)
+    : dev_(dev),
+      info_(info),
+      raw_spec_(raw),
+      spec_(spec),
+      priv_size_(priv_size),
+      gfp_(gfp) {
   iodma_plat_dev_get(dev_);
 }
 
-Command::~Command() { iodma_plat_dev_put(dev_); }
+// Destroying a command releases everything it holds, prepared or not.
+Command::~Command() {
+  if (nest_ > 0) {
+    nest_ = 1;
+    (void)complete(0);
+  }
+  if (md_ != nullptr) md_->put();
+  iodma_plat_dev_put(dev_);
+}
 
 int Command::create(void* dev, const iodma_core_spec& raw, size_t priv_size,
                     u32 gfp, Command** out) {
   Spec spec;
-  int err = resolve_for_device(dev, raw, &spec);
+  DeviceInfo info;
+  int err = resolve_for_device(dev, raw, &info, &spec);
   if (err != kOk) return err;
   // Keep priv_offset() + priv_size from wrapping.
   if (priv_size > kU32Max) return kEINVAL;
 
   AllocChecker ac(gfp);
   const size_t extra = priv_offset() - sizeof(Command) + priv_size;
-  Command* cmd = new (&ac, extra) Command(dev, raw, spec, priv_size);
+  Command* cmd = new (&ac, extra) Command(dev, info, raw, spec, priv_size, gfp);
   if (!ac.check()) return kENOMEM;
   *out = cmd;
   return kOk;
@@ -50,10 +69,54 @@ void Command::destroy(Command* cmd) { iodma::destroy(cmd); }
 
 int Command::set_spec(const iodma_core_spec& raw) {
   Spec spec;
-  int err = resolve_for_device(dev_, raw, &spec);
+  DeviceInfo info;
+  int err = resolve_for_device(dev_, raw, &info, &spec);
   if (err != kOk) return err;
+  if (nest_ > 0) return kEBUSY;
+  info_ = info;
   raw_spec_ = raw;
   spec_ = spec;
+  return kOk;
+}
+
+int Command::set_md(Md* md, bool auto_prepare) {
+  if (md == md_) {
+    if (md != nullptr && auto_prepare && nest_ == 0) return prepare(0, 0, 0);
+    return kOk;
+  }
+  if (nest_ > 0) return kEBUSY;
+  if (md != nullptr) md->get();
+  if (md_ != nullptr) md_->put();
+  md_ = md;
+  if (md != nullptr && auto_prepare) {
+    int err = prepare(0, 0, 0);
+    if (err != kOk) {
+      md_->put();
+      md_ = nullptr;
+      return err;
+    }
+  }
+  return kOk;
+}
+
+int Command::clear_md(bool auto_complete) {
+  int first = kOk;
+  if (nest_ > 0) {
+    if (!auto_complete) return kEBUSY;
+    while (nest_ > 0) {
+      int err = complete(0);
+      if (first == kOk) first = err;
+    }
+  }
+  if (md_ != nullptr) md_->put();
+  md_ = nullptr;
+  return first;
+}
+
+int Command::prepared_range(u64* offset, u64* length) const {
+  if (nest_ == 0) return kENODATA;
+  if (offset != nullptr) *offset = offset_;
+  if (length != nullptr) *length = length_;
   return kOk;
 }
 

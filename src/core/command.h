@@ -1,34 +1,63 @@
 // SPDX-License-Identifier: GPL-2.0
-// One DMA command: a device, a spec, and (later) a memory descriptor with
-// its prepared state.
+// One DMA command: a device, a spec, a memory descriptor and the state of
+// its prepared range (SPEC.md sections 3 to 7).
 #ifndef IODMA_CORE_COMMAND_H
 #define IODMA_CORE_COMMAND_H
 
 #include "alloc.h"
+#include "md.h"
+#include "pool.h"
+#include "segments.h"
 #include "spec.h"
 #include "types.h"
 
 namespace iodma {
 
+// A block of copy buffer: CPU and device addresses of `size` bytes.
+struct CopyBlock {
+  void* cpu;
+  u64 dma;
+};
+
 // Invariants:
-//  - dev_ is referenced (iodma_plat_dev_get) for the command's lifetime.
+//  - dev_ is referenced for the command's lifetime; md_, when set, holds a
+//    reference of the command's.
 //  - spec_ is raw_spec_ resolved for dev_; both change together or not at
-//    all.
+//    all, and never while prepared.
+//  - nest_ == 0: nothing is pinned, mapped or allocated for a transfer
+//    (the pools may hold reusable memory). nest_ > 0: the range
+//    [offset_, offset_ + length_) of md_ is prepared: cpu_ lists its
+//    physical ranges, dev_list_ the device ranges of how the device reaches
+//    it (the mapping, the bus addresses or the copy buffer per via_), and
+//    pinned_ holds npinned_ pinned user pages.
+//  - The walker_ stays within dev_list_ and is only moved by gen_segments.
 //  - priv_size_ bytes of zeroed client data follow the object, 16-byte
 //    aligned, inside the same allocation.
 class Command {
  public:
   static constexpr size_t kPrivAlign = 16;
 
-  // Returns kOk and *out, or kEINVAL / kEOPNOTSUPP / kENOMEM.
   [[nodiscard]] static int create(void* dev, const iodma_core_spec& spec,
                                   size_t priv_size, u32 gfp, Command** out);
-  // A new, unprepared command with the same device, spec and priv size.
   [[nodiscard]] int clone(u32 gfp, Command** out) const;
   static void destroy(Command* cmd);
 
-  // Atomic: on error the previous spec stays fully in force.
   [[nodiscard]] int set_spec(const iodma_core_spec& spec);
+  [[nodiscard]] int set_md(Md* md, bool auto_prepare);
+  [[nodiscard]] int clear_md(bool auto_complete);
+  Md* md() const { return md_; }
+
+  [[nodiscard]] int prepare(u64 offset, u64 length, u32 flags);
+  [[nodiscard]] int prepare_with_spec(const iodma_core_spec& spec, u64 offset,
+                                      u64 length, u32 flags);
+  [[nodiscard]] int complete(u32 flags);
+  [[nodiscard]] int gen_segments(u64* offset, void* segments, u32* count);
+  [[nodiscard]] int synchronize(u64 offset, u64 length, bool whole,
+                                u32 options);
+  size_t read_bytes(u64 offset, void* buf, size_t len);
+  size_t write_bytes(u64 offset, const void* buf, size_t len);
+  [[nodiscard]] int prepared_range(u64* offset, u64* length) const;
+  bool double_buffered() const { return nest_ > 0 && via_ == Via::kCopy; }
 
   void* priv() { return reinterpret_cast<u8*>(this) + priv_offset(); }
   void* device() const { return dev_; }
@@ -39,22 +68,79 @@ class Command {
                             size_t extra) noexcept;
 
  private:
-  Command(void* dev, const iodma_core_spec& raw, const Spec& spec,
-          size_t priv_size);
+  enum class Via : u8 { kMapping, kBus, kCopy };
+
+  Command(void* dev, const DeviceInfo& info, const iodma_core_spec& raw,
+          const Spec& spec, size_t priv_size, u32 gfp);
   ~Command();
   static constexpr size_t priv_offset() {
     return (sizeof(Command) + kPrivAlign - 1) & ~(kPrivAlign - 1);
   }
   friend void iodma::destroy<Command>(Command*);
 
+  // prepare() steps; each undoes its own work on failure.
+  [[nodiscard]] int pin(u64 offset, u64 length);
+  void unpin();
+  [[nodiscard]] int gather(u64 offset, u64 length);
+  [[nodiscard]] int map_device(u32 flags);
+  void unmap_device(u32 attrs);
+  [[nodiscard]] int alloc_copy_buffer();
+  void switch_to_copy_buffer(bool fill);
+  void free_copy_buffer();
+  void release(u32 unmap_attrs);  // the last complete
+
+  // Copies between the descriptor and the copy buffer for prepared
+  // [pos, pos + len).
+  void copy_md_to_cb(u64 pos, u64 len);
+  void copy_cb_to_md(u64 pos, u64 len);
+  void sync_cb(u64 pos, u64 len, bool for_cpu);
+  void sync_mapping_range(u64 pos, u64 len, bool for_cpu);
+  template <typename Fn>
+  void for_each_cb_piece(u64 pos, u64 len, Fn fn) const;
+  template <typename Fn>
+  static void for_each_range_piece(const DevSegList& l, u64 pos, u64 len,
+                                   Fn fn);
+
+  [[nodiscard]] int walk_checked(Walker* w, u32 count, u32* n) const;
+
   void* dev_;
+  DeviceInfo info_;
   iodma_core_spec raw_spec_;
   Spec spec_;
   size_t priv_size_;
+  u32 gfp_;
+  Md* md_ = nullptr;
+
+  // Prepared state.
+  u32 nest_ = 0;
+  u64 offset_ = 0;
+  u64 length_ = 0;
+  Via via_ = Via::kMapping;
+  Dir dir_ = Dir::kBidirectional;
+  bool mapped_ = false;  // a platform mapping is live
+  bool fast_ = false;    // meets_spec_fast(dev_list_)
+  DevSegList cpu_;       // physical ranges of the prepared range
+  DevSegList dev_list_;  // device ranges
+  Walker walker_;
+  u32 npinned_ = 0;
+  u64 cb_block_ = 0;  // copy buffer block size
+  u32 cb_count_ = 0;  // copy buffer blocks allocated
+
+  // Reusable working memory.
+  Pool<DevSeg> cpu_ranges_;
+  Pool<u64> cpu_starts_;
+  Pool<DevSeg> dev_segs_;
+  Pool<u64> dev_starts_;
+  Pool<u8> map_state_;
+  Pool<void*> pinned_;
+  Pool<CopyBlock> cb_blocks_;
+  Pool<DevSeg> cb_segs_;
+  Pool<u64> cb_starts_;
+  DevSegList cb_list_;  // device ranges of the copy buffer
 };
 
 [[nodiscard]] int resolve_for_device(void* dev, const iodma_core_spec& in,
-                                     Spec* out);
+                                     DeviceInfo* info, Spec* out);
 
 }  // namespace iodma
 

@@ -6,6 +6,7 @@
 #include "command.h"
 
 using iodma::Command;
+using iodma::Md;
 
 namespace {
 
@@ -14,6 +15,8 @@ const Command* from_handle(const iodma_cmd* h) {
   return reinterpret_cast<const Command*>(h);
 }
 iodma_cmd* to_handle(Command* c) { return reinterpret_cast<iodma_cmd*>(c); }
+Md* md_of(iodma_md* h) { return reinterpret_cast<Md*>(h); }
+const Md* md_of(const iodma_md* h) { return reinterpret_cast<const Md*>(h); }
 
 }  // namespace
 
@@ -23,7 +26,7 @@ int iodma_core_spec_resolve(void* dev, const iodma_core_spec* spec,
                             iodma_core_spec* out) {
   if (dev == nullptr || spec == nullptr) return iodma::kEINVAL;
   iodma::Spec s;
-  int err = iodma::resolve_for_device(dev, *spec, &s);
+  int err = iodma::resolve_for_device(dev, *spec, nullptr, &s);
   if (err == iodma::kOk && out != nullptr) s.to_core(out);
   return err;
 }
@@ -76,6 +79,115 @@ void iodma_core_cmd_effective_spec(const iodma_cmd* h, iodma_core_spec* out) {
     return;
   }
   from_handle(h)->spec().to_core(out);
+}
+
+int iodma_core_md_create(const iodma_core_md_desc* desc, unsigned int gfp,
+                         iodma_md** out) {
+  if (desc == nullptr || out == nullptr) return iodma::kEINVAL;
+  Md* md = nullptr;
+  int err = Md::create(*desc, gfp, &md);
+  if (err == iodma::kOk) *out = reinterpret_cast<iodma_md*>(md);
+  return err;
+}
+
+void iodma_core_md_get(iodma_md* md) {
+  if (md != nullptr) md_of(md)->get();
+}
+
+void iodma_core_md_put(iodma_md* md) {
+  if (md != nullptr) md_of(md)->put();
+}
+
+unsigned long long iodma_core_md_length(const iodma_md* md) {
+  return md != nullptr ? md_of(md)->length() : 0;
+}
+
+unsigned int iodma_core_md_direction(const iodma_md* md) {
+  return md != nullptr ? static_cast<unsigned int>(md_of(md)->dir()) : 3;
+}
+
+int iodma_core_cmd_set_md(iodma_cmd* h, iodma_md* md, int auto_prepare) {
+  if (h == nullptr) return iodma::kEINVAL;
+  return from_handle(h)->set_md(md_of(md), auto_prepare != 0);
+}
+
+int iodma_core_cmd_clear_md(iodma_cmd* h, int auto_complete) {
+  if (h == nullptr) return iodma::kEINVAL;
+  return from_handle(h)->clear_md(auto_complete != 0);
+}
+
+iodma_md* iodma_core_cmd_md(const iodma_cmd* h) {
+  return h != nullptr ? reinterpret_cast<iodma_md*>(from_handle(h)->md())
+                      : nullptr;
+}
+
+int iodma_core_cmd_prepare(iodma_cmd* h, unsigned long long offset,
+                           unsigned long long length, unsigned int flags) {
+  if (h == nullptr) return iodma::kEINVAL;
+  return from_handle(h)->prepare(offset, length, flags);
+}
+
+int iodma_core_cmd_prepare_with_spec(iodma_cmd* h, const iodma_core_spec* spec,
+                                     unsigned long long offset,
+                                     unsigned long long length,
+                                     unsigned int flags) {
+  if (h == nullptr || spec == nullptr) return iodma::kEINVAL;
+  return from_handle(h)->prepare_with_spec(*spec, offset, length, flags);
+}
+
+int iodma_core_cmd_complete(iodma_cmd* h, unsigned int flags) {
+  if (h == nullptr) return iodma::kEINVAL;
+  return from_handle(h)->complete(flags);
+}
+
+int iodma_core_cmd_gen_segments(iodma_cmd* h, unsigned long long* offset,
+                                void* segments, unsigned int* count) {
+  if (h == nullptr || offset == nullptr) return iodma::kEINVAL;
+  iodma::u64 off = *offset;
+  int err = from_handle(h)->gen_segments(&off, segments, count);
+  if (err == iodma::kOk) *offset = off;
+  return err;
+}
+
+int iodma_core_cmd_synchronize(iodma_cmd* h, unsigned int options) {
+  if (h == nullptr) return iodma::kEINVAL;
+  return from_handle(h)->synchronize(0, 0, true, options);
+}
+
+int iodma_core_cmd_synchronize_range(iodma_cmd* h, unsigned long long offset,
+                                     unsigned long long length,
+                                     unsigned int options) {
+  if (h == nullptr) return iodma::kEINVAL;
+  return from_handle(h)->synchronize(offset, length, false, options);
+}
+
+unsigned long iodma_core_cmd_read_bytes(iodma_cmd* h, unsigned long long offset,
+                                        void* buf, unsigned long len) {
+  return h != nullptr ? from_handle(h)->read_bytes(offset, buf, len) : 0;
+}
+
+unsigned long iodma_core_cmd_write_bytes(iodma_cmd* h,
+                                         unsigned long long offset,
+                                         const void* buf, unsigned long len) {
+  return h != nullptr ? from_handle(h)->write_bytes(offset, buf, len) : 0;
+}
+
+int iodma_core_cmd_prepared_range(const iodma_cmd* h,
+                                  unsigned long long* offset,
+                                  unsigned long long* length) {
+  if (h == nullptr || offset == nullptr || length == nullptr)
+    return iodma::kEINVAL;
+  iodma::u64 o, l;
+  int err = from_handle(h)->prepared_range(&o, &l);
+  if (err == iodma::kOk) {
+    *offset = o;
+    *length = l;
+  }
+  return err;
+}
+
+int iodma_core_cmd_is_double_buffered(const iodma_cmd* h) {
+  return h != nullptr && from_handle(h)->double_buffered();
 }
 
 }  // extern "C"

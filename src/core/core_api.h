@@ -39,6 +39,45 @@ struct iodma_core_spec {
 #define IODMA_CORE_ITERATE_ONLY 0x40
 
 struct iodma_cmd;
+struct iodma_md;
+
+/* Flags, with the values of the public header. */
+#define IODMA_CORE_PREPARE_NO_FLUSH 0x1
+#define IODMA_CORE_PREPARE_NO_SYNC 0x2
+#define IODMA_CORE_COMPLETE_NO_INVALIDATE 0x1
+#define IODMA_CORE_COMPLETE_NO_SYNC 0x2
+#define IODMA_CORE_SYNC_FOR_CPU 0x1
+#define IODMA_CORE_SYNC_FOR_DEVICE 0x2
+#define IODMA_CORE_SYNC_FORCE_DOUBLE_BUFFER 0x100
+
+/* Kinds of memory descriptor. */
+#define IODMA_CORE_MD_KVA 1 /* kmalloc or vmalloc memory: kva, len */
+#define IODMA_CORE_MD_PAGES 2 /* pages, npages, offset, len */
+#define IODMA_CORE_MD_USER 3 /* uaddr, len */
+#define IODMA_CORE_MD_SGTABLE 4 /* sgt */
+#define IODMA_CORE_MD_PHYS 5 /* phys, len */
+
+struct iodma_core_md_desc {
+	unsigned int kind;
+	unsigned int dir; /* enum dma_data_direction */
+	const void *kva;
+	void **pages;
+	unsigned int npages;
+	unsigned long long offset;
+	unsigned long long uaddr;
+	void *sgt;
+	unsigned long long phys;
+	unsigned long long len;
+};
+
+/* 0 and *out, or -EINVAL / -EFAULT / -ENOMEM. */
+int iodma_core_md_create(const struct iodma_core_md_desc *desc,
+			 unsigned int gfp, struct iodma_md **out);
+void iodma_core_md_get(struct iodma_md *md);
+void iodma_core_md_put(struct iodma_md *md);
+unsigned long long iodma_core_md_length(const struct iodma_md *md);
+/* enum dma_data_direction of @md; DMA_NONE (3) for NULL. */
+unsigned int iodma_core_md_direction(const struct iodma_md *md);
 
 /*
  * Validate @spec for @dev without creating anything: 0, -EINVAL or
@@ -64,6 +103,37 @@ int iodma_core_cmd_get_spec(const struct iodma_cmd *cmd,
 /* The effective spec; all zero for a NULL @cmd. */
 void iodma_core_cmd_effective_spec(const struct iodma_cmd *cmd,
 				   struct iodma_core_spec *out);
+
+int iodma_core_cmd_set_md(struct iodma_cmd *cmd, struct iodma_md *md,
+			  int auto_prepare);
+int iodma_core_cmd_clear_md(struct iodma_cmd *cmd, int auto_complete);
+struct iodma_md *iodma_core_cmd_md(const struct iodma_cmd *cmd);
+int iodma_core_cmd_prepare(struct iodma_cmd *cmd, unsigned long long offset,
+			   unsigned long long length, unsigned int flags);
+int iodma_core_cmd_prepare_with_spec(struct iodma_cmd *cmd,
+				     const struct iodma_core_spec *spec,
+				     unsigned long long offset,
+				     unsigned long long length,
+				     unsigned int flags);
+int iodma_core_cmd_complete(struct iodma_cmd *cmd, unsigned int flags);
+int iodma_core_cmd_gen_segments(struct iodma_cmd *cmd,
+				unsigned long long *offset, void *segments,
+				unsigned int *count);
+int iodma_core_cmd_synchronize(struct iodma_cmd *cmd, unsigned int options);
+int iodma_core_cmd_synchronize_range(struct iodma_cmd *cmd,
+				     unsigned long long offset,
+				     unsigned long long length,
+				     unsigned int options);
+unsigned long iodma_core_cmd_read_bytes(struct iodma_cmd *cmd,
+					unsigned long long offset, void *buf,
+					unsigned long len);
+unsigned long iodma_core_cmd_write_bytes(struct iodma_cmd *cmd,
+					 unsigned long long offset,
+					 const void *buf, unsigned long len);
+int iodma_core_cmd_prepared_range(const struct iodma_cmd *cmd,
+				  unsigned long long *offset,
+				  unsigned long long *length);
+int iodma_core_cmd_is_double_buffered(const struct iodma_cmd *cmd);
 
 #ifdef __cplusplus
 }

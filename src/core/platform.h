@@ -21,7 +21,33 @@ struct iodma_plat_dev_info {
 	unsigned char translated;
 	/* log2 of the CPU page size. */
 	unsigned char page_shift;
+	/*
+	 * Longest range one mapping entry may have: the smaller of the DMA
+	 * layer's limit (swiotlb's slots) and the device's max_segment_size.
+	 */
+	unsigned long long max_mapping_size;
+	/* No mapping entry may cross a multiple of this (0: none). */
+	unsigned long long seg_boundary;
 };
+
+/* A physically contiguous range of CPU memory. */
+struct iodma_plat_range {
+	unsigned long long addr;
+	unsigned long long len;
+};
+
+/* Directions: the values of enum dma_data_direction. */
+#define IODMA_PLAT_BIDIRECTIONAL 0
+#define IODMA_PLAT_TO_DEVICE 1
+#define IODMA_PLAT_FROM_DEVICE 2
+
+/* Mapping attributes. */
+#define IODMA_PLAT_SKIP_CPU_SYNC 0x1
+
+/* Kinds of kernel virtual address. */
+#define IODMA_PLAT_KVA_INVALID 0
+#define IODMA_PLAT_KVA_LINEAR 1 /* physically contiguous (kmalloc) */
+#define IODMA_PLAT_KVA_VMALLOC 2
 
 /*
  * Zeroed memory, or NULL. @gfp is the mask the client passed at creation;
@@ -31,11 +57,86 @@ void *iodma_plat_alloc(unsigned long size, unsigned int gfp);
 /* Free memory from iodma_plat_alloc(); NULL is a no-op. */
 void iodma_plat_free(void *p);
 
+/* log2 of the CPU page size. */
+unsigned int iodma_plat_page_shift(void);
+
 /* Take and drop a reference on a device for as long as a command uses it. */
 void iodma_plat_dev_get(void *dev);
 void iodma_plat_dev_put(void *dev);
 /* Describe @dev. */
 void iodma_plat_dev_query(void *dev, struct iodma_plat_dev_info *info);
+
+/*
+ * Classify [kva, kva + len): IODMA_PLAT_KVA_*. For LINEAR, *phys is the
+ * physical address of kva.
+ */
+int iodma_plat_kva_kind(const void *kva, unsigned long long len,
+			unsigned long long *phys);
+/* Physical address of a byte of vmalloc memory. */
+unsigned long long iodma_plat_vmalloc_phys(const void *kva);
+/* Physical address of the first byte of a struct page. */
+unsigned long long iodma_plat_page_phys(void *page);
+/* Whether [phys, phys + len) is RAM the CPU can copy to and from. */
+int iodma_plat_phys_is_ram(unsigned long long phys, unsigned long long len);
+
+/* Whether [uaddr, uaddr + len) is a plausible user range (access_ok). */
+int iodma_plat_user_range_ok(unsigned long long uaddr, unsigned long long len);
+/*
+ * Pin @npages user pages from the page-aligned @uaddr of the current task,
+ * for writing by the device if @write, into @pages. Returns 0, or -EFAULT /
+ * -ENOMEM with nothing pinned.
+ */
+int iodma_plat_pin_user(unsigned long long uaddr, unsigned int npages,
+			int write, void **pages);
+/* Unpin what iodma_plat_pin_user() pinned; mark dirty if @dirty. */
+void iodma_plat_unpin_user(void **pages, unsigned int npages, int dirty);
+
+/* Entries of a caller's struct sg_table (CPU view), and the entries. */
+unsigned int iodma_plat_sgt_count(void *sgt);
+void iodma_plat_sgt_ranges(void *sgt, struct iodma_plat_range *out,
+			   unsigned int n);
+
+/*
+ * Bytes of state iodma_plat_map() needs for @n ranges. The core provides
+ * the state and keeps it between map and unmap.
+ */
+unsigned long iodma_plat_map_state_size(unsigned int n);
+/*
+ * Map @n physical @ranges for DMA by @dev through the Linux DMA API; write
+ * the resulting device ranges to @out (at most @n) and their number to
+ * @nout. Returns 0, -ENOMEM (resources short: swiotlb slots, IOVA space,
+ * memory) or -EIO (the platform cannot reach the memory for this device,
+ * e.g. it would bounce into a swiotlb pool above the device's DMA mask);
+ * nothing stays mapped on error.
+ */
+int iodma_plat_map(void *dev, void *state,
+		   const struct iodma_plat_range *ranges, unsigned int n,
+		   int dir, unsigned int attrs, struct iodma_plat_range *out,
+		   unsigned int *nout);
+void iodma_plat_unmap(void *dev, void *state, int dir, unsigned int attrs);
+/* Sync a whole mapping for the CPU (@for_cpu) or for the device. */
+void iodma_plat_sync_mapping(void *dev, void *state, int dir, int for_cpu);
+/* Sync @len bytes at device address @dma of a mapping or copy buffer. */
+void iodma_plat_sync_range(void *dev, unsigned long long dma,
+			   unsigned long long len, int dir, int for_cpu);
+/* Bus address of physical @phys for @dev, without any mapping. */
+unsigned long long iodma_plat_phys_to_bus(void *dev, unsigned long long phys);
+
+/*
+ * A zeroed, physically contiguous copy-buffer block of @size bytes (a power
+ * of two number of pages) the device reaches without bouncing; returns the
+ * CPU address and stores the device address, or NULL.
+ */
+void *iodma_plat_cb_alloc(void *dev, unsigned long long size, int dir,
+			  unsigned int gfp, unsigned long long *dma);
+void iodma_plat_cb_free(void *dev, unsigned long long size, void *cpu,
+			unsigned long long dma, int dir);
+
+/* Copy between CPU memory and physical RAM (any alignment, any length). */
+void iodma_plat_copy_from_phys(void *dst, unsigned long long phys,
+			       unsigned long long len);
+void iodma_plat_copy_to_phys(unsigned long long phys, const void *src,
+			     unsigned long long len);
 
 /* An invariant of the core is broken: report loudly (WARN in the kernel). */
 void iodma_plat_bug(const char *what);

@@ -4,16 +4,15 @@
 #ifndef IODMA_CORE_SEGMENTS_H
 #define IODMA_CORE_SEGMENTS_H
 
+#include "platform.h"
 #include "spec.h"
 #include "types.h"
 
 namespace iodma {
 
-// One device-visible range: a DMA (bus or IOVA) address and a length.
-struct DevSeg {
-  u64 addr;
-  u64 len;
-};
+// One device-visible range: a DMA (bus or IOVA) address and a length. The
+// same layout serves for physical ranges of CPU memory.
+using DevSeg = iodma_plat_range;
 
 // The device-visible ranges of a prepared range, in order.
 // Invariants: count >= 1; start[0] == 0; start[i+1] == start[i] +
@@ -47,6 +46,8 @@ class Walker {
  public:
   void reset() { pos_ = 0, idx_ = 0, in_ = 0; }
   u64 pos() const { return pos_; }
+  // Device address at the current position (pos() < list.total).
+  u64 addr(const DevSegList& list) const { return list.segs[idx_].addr + in_; }
   // Move to prepared offset `pos` (< list.total): O(1) when it is where
   // the walk stands, O(log count) otherwise.
   void seek(const DevSegList& list, u64 pos);

@@ -31,6 +31,8 @@ using SegFn = bool (*)(void* segments, u32 index, u64 addr, u64 len, void* ctx);
 struct DeviceInfo {
   bool translated = false;
   u8 page_shift = 12;
+  u64 max_mapping_size = kU64Max;  // longest range one mapping entry takes
+  u64 seg_boundary = 0;            // no mapping entry crosses it (0: none)
 };
 
 // Invariants after resolve() succeeds:

@@ -34,12 +34,14 @@ enum Err : int {
 };
 
 constexpr bool is_pow2(u64 v) { return v != 0 && (v & (v - 1)) == 0; }
-template <typename T>
-constexpr T max_of(T a, T b) {
+// Unsigned operands only; mixed widths (u64 and unsigned long long) meet
+// in their common type.
+template <typename A, typename B>
+constexpr auto max_of(A a, B b) -> decltype(a + b) {
   return a > b ? a : b;
 }
-template <typename T>
-constexpr T min_of(T a, T b) {
+template <typename A, typename B>
+constexpr auto min_of(A a, B b) -> decltype(a + b) {
   return a < b ? a : b;
 }
 // Round down to a multiple of a power of two.

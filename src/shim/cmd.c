@@ -135,7 +135,10 @@ EXPORT_SYMBOL_NS_GPL(iodma_cmd_clone, IODMA);
  * iodma_cmd_destroy() - release a command and everything it holds
  * @cmd: the command; NULL or an ERR_PTR() is ignored
  *
- * Context: Any context in which the command's resources may be freed.
+ * A prepared command is completed first (every nesting level) and its
+ * descriptor released.
+ *
+ * Context: Process context (large working arrays may be vmalloc memory).
  * Return: nothing; afterwards @cmd must not be used.
  */
 void iodma_cmd_destroy(struct iodma_cmd *cmd)
@@ -346,3 +349,286 @@ u32 iodma_cmd_mapping(const struct iodma_cmd *cmd)
 	return iodma_effective(cmd).mapping;
 }
 EXPORT_SYMBOL_NS_GPL(iodma_cmd_mapping, IODMA);
+
+/**
+ * iodma_cmd_set_md() - set (or clear) the memory descriptor of a command
+ * @cmd: the command
+ * @md: the descriptor, or NULL to clear; the command takes its own reference
+ * @auto_prepare: prepare the whole descriptor as well
+ *
+ * Setting the descriptor already set is a no-op (that prepares it if
+ * @auto_prepare and it is not prepared). If the automatic prepare fails,
+ * the command is left without a descriptor.
+ *
+ * Context: As iodma_cmd_prepare() when @auto_prepare; any context otherwise.
+ * Return: 0; -EINVAL for a NULL @cmd; -EBUSY when another descriptor is
+ * prepared (retry after complete); any error of iodma_cmd_prepare().
+ */
+int iodma_cmd_set_md(struct iodma_cmd *cmd, struct iodma_md *md,
+		     bool auto_prepare)
+{
+	return iodma_core_cmd_set_md(cmd, md, auto_prepare);
+}
+EXPORT_SYMBOL_NS_GPL(iodma_cmd_set_md, IODMA);
+
+/**
+ * iodma_cmd_clear_md() - drop the memory descriptor of a command
+ * @cmd: the command
+ * @auto_complete: complete every nesting level of a prepared command first
+ *
+ * Context: As iodma_cmd_complete().
+ * Return: 0; -EINVAL for a NULL @cmd; -EBUSY when prepared and not
+ * @auto_complete; otherwise the first error of the completes (the
+ * descriptor is dropped even then).
+ */
+int iodma_cmd_clear_md(struct iodma_cmd *cmd, bool auto_complete)
+{
+	return iodma_core_cmd_clear_md(cmd, auto_complete);
+}
+EXPORT_SYMBOL_NS_GPL(iodma_cmd_clear_md, IODMA);
+
+/**
+ * iodma_cmd_md() - the memory descriptor set on a command
+ * @cmd: the command
+ *
+ * Context: Any context.
+ * Return: the descriptor (no new reference), or NULL.
+ */
+struct iodma_md *iodma_cmd_md(const struct iodma_cmd *cmd)
+{
+	return iodma_core_cmd_md(cmd);
+}
+EXPORT_SYMBOL_NS_GPL(iodma_cmd_md, IODMA);
+
+/**
+ * iodma_cmd_prepare() - map a range of the descriptor for the device
+ * @cmd: the command
+ * @offset: start of the range in the descriptor
+ * @length: bytes; 0 means from @offset to the end of the descriptor
+ * @flags: %IODMA_PREPARE_NO_FLUSH (cache maintenance, NONCOHERENT only) and
+ *	%IODMA_PREPARE_NO_SYNC (no copy into a bounce or copy buffer)
+ *
+ * Pins (user memory), maps (DMA API) or bounces (iodma's copy buffer, when
+ * the mapping cannot meet the spec) only the pages of the range. A second
+ * prepare of the same range nests and needs its own complete. A failed
+ * prepare leaves the command exactly as it was.
+ *
+ * Context: Process context if the creation gfp may sleep or the descriptor
+ * is user memory (in the owning process); any context otherwise.
+ * Return: 0; -ENODATA without a descriptor; -EINVAL for a range outside
+ * the descriptor, a length not a multiple of the spec's alignment_length
+ * or unknown flags; -EBUSY when another range is prepared; -ENOSPC above
+ * max_transfer_size; -EFAULT when user memory cannot be pinned; -ENOMEM
+ * when memory, swiotlb or IOVA space is short (worth a retry); -EIO for
+ * any other mapping failure.
+ */
+int iodma_cmd_prepare(struct iodma_cmd *cmd, u64 offset, u64 length,
+		      unsigned int flags)
+{
+	return iodma_core_cmd_prepare(cmd, offset, length, flags);
+}
+EXPORT_SYMBOL_NS_GPL(iodma_cmd_prepare, IODMA);
+
+/**
+ * iodma_cmd_prepare_with_spec() - set a spec and prepare, or neither
+ * @cmd: the command
+ * @spec: the new spec
+ * @offset: as iodma_cmd_prepare()
+ * @length: as iodma_cmd_prepare()
+ * @flags: as iodma_cmd_prepare()
+ *
+ * Context: As iodma_cmd_prepare().
+ * Return: as iodma_cmd_set_spec() and iodma_cmd_prepare(), and -EBUSY when
+ * already prepared. On any error the previous spec stays in force.
+ */
+int iodma_cmd_prepare_with_spec(struct iodma_cmd *cmd,
+				const struct iodma_spec *spec,
+				u64 offset, u64 length, unsigned int flags)
+{
+	struct iodma_core_spec cs;
+
+	return iodma_core_cmd_prepare_with_spec(cmd, iodma_spec_arg(spec, &cs),
+						offset, length, flags);
+}
+EXPORT_SYMBOL_NS_GPL(iodma_cmd_prepare_with_spec, IODMA);
+
+/**
+ * iodma_cmd_complete() - end one nesting level of a prepare
+ * @cmd: the command
+ * @flags: %IODMA_COMPLETE_NO_INVALIDATE (cache maintenance, NONCOHERENT
+ *	only) and %IODMA_COMPLETE_NO_SYNC (no copy back from a bounce or copy
+ *	buffer)
+ *
+ * The last level copies a copy buffer back to the descriptor for
+ * directions the device writes, unmaps, unpins and frees the resources.
+ *
+ * Context: Same as the matching iodma_cmd_prepare().
+ * Return: 0; -ENODATA when not prepared; -EINVAL for unknown flags.
+ */
+int iodma_cmd_complete(struct iodma_cmd *cmd, unsigned int flags)
+{
+	return iodma_core_cmd_complete(cmd, flags);
+}
+EXPORT_SYMBOL_NS_GPL(iodma_cmd_complete, IODMA);
+
+/**
+ * iodma_cmd_gen_segments() - emit device segments of the prepared range
+ * @cmd: the command
+ * @offset: in: where to start, relative to the prepared offset; out: the
+ *	end of the last segment written
+ * @segments: array in the spec's format (struct iodma_seg32, struct
+ *	iodma_seg64, or whatever the custom writer writes)
+ * @count: in: room in @segments (at least 1); out: segments written
+ *
+ * Loop until @offset equals the prepared length. Sequential calls continue
+ * in O(1); any other offset restarts the walk there. Allocates nothing.
+ * On error, @offset, @count and @segments are unchanged, except that a
+ * custom writer has already been given the segments before the one it
+ * refused.
+ *
+ * Context: Any context.
+ * Return: 0; -ENODATA when not prepared; -EINVAL for a NULL pointer, a
+ * zero @count, or (%IODMA_ITERATE_ONLY, or an offset inside an alignment
+ * unit) a misaligned segment; -ERANGE when @offset is at or after the
+ * prepared end; -EOVERFLOW for an %IODMA_ITERATE_ONLY segment above the
+ * address bits, or a segment the custom writer refused.
+ */
+int iodma_cmd_gen_segments(struct iodma_cmd *cmd, u64 *offset,
+			   void *segments, u32 *count)
+{
+	unsigned long long off;
+	unsigned int n;
+	int err;
+
+	if (!offset || !count)
+		return iodma_core_cmd_gen_segments(cmd, NULL, segments, NULL);
+	off = *offset;
+	n = *count;
+	err = iodma_core_cmd_gen_segments(cmd, &off, segments, &n);
+	if (!err) {
+		*offset = off;
+		*count = n;
+	}
+	return err;
+}
+EXPORT_SYMBOL_NS_GPL(iodma_cmd_gen_segments, IODMA);
+
+/**
+ * iodma_cmd_synchronize() - hand the prepared range to the CPU or device
+ * @cmd: the command
+ * @options: %IODMA_SYNC_FOR_CPU (device writes become visible in the
+ *	descriptor) or %IODMA_SYNC_FOR_DEVICE (CPU writes become visible to
+ *	the device), optionally or-ed with %IODMA_SYNC_FORCE_DOUBLE_BUFFER,
+ *	which moves the prepared range to a copy buffer for the rest of this
+ *	preparation
+ *
+ * Context: As iodma_cmd_prepare() with FORCE_DOUBLE_BUFFER; any context
+ * otherwise.
+ * Return: 0; -ENODATA when not prepared; -EINVAL for both directions or
+ * unknown bits; -ENOMEM when a forced copy buffer cannot be allocated (the
+ * preparation is unchanged).
+ */
+int iodma_cmd_synchronize(struct iodma_cmd *cmd, unsigned int options)
+{
+	return iodma_core_cmd_synchronize(cmd, options);
+}
+EXPORT_SYMBOL_NS_GPL(iodma_cmd_synchronize, IODMA);
+
+/**
+ * iodma_cmd_synchronize_range() - synchronize part of the prepared range
+ * @cmd: the command
+ * @offset: start, relative to the prepared offset
+ * @length: bytes; 0 means to the end of the prepared range
+ * @options: as iodma_cmd_synchronize()
+ *
+ * Context: As iodma_cmd_synchronize().
+ * Return: as iodma_cmd_synchronize(), and -EINVAL for a range outside the
+ * prepared range.
+ */
+int iodma_cmd_synchronize_range(struct iodma_cmd *cmd, u64 offset,
+				u64 length, unsigned int options)
+{
+	return iodma_core_cmd_synchronize_range(cmd, offset, length, options);
+}
+EXPORT_SYMBOL_NS_GPL(iodma_cmd_synchronize_range, IODMA);
+
+/**
+ * iodma_cmd_read_bytes() - copy out of what the device sees
+ * @cmd: the command
+ * @offset: relative to the prepared offset
+ * @buf: destination
+ * @len: bytes wanted
+ *
+ * Reads the copy buffer when there is one, the descriptor otherwise (a
+ * platform bounce buffer needs iodma_cmd_synchronize() first, as with the
+ * DMA API). Does not disturb a gen_segments walk.
+ *
+ * Context: Any context.
+ * Return: bytes copied: clamped to the prepared range; 0 when not prepared
+ * or @offset is at or after its end.
+ */
+size_t iodma_cmd_read_bytes(struct iodma_cmd *cmd, u64 offset, void *buf,
+			    size_t len)
+{
+	return iodma_core_cmd_read_bytes(cmd, offset, buf, len);
+}
+EXPORT_SYMBOL_NS_GPL(iodma_cmd_read_bytes, IODMA);
+
+/**
+ * iodma_cmd_write_bytes() - copy into what the device sees
+ * @cmd: the command
+ * @offset: relative to the prepared offset
+ * @buf: source
+ * @len: bytes to write
+ *
+ * Writes the copy buffer when there is one, the descriptor otherwise. Does
+ * not disturb a gen_segments walk.
+ *
+ * Context: Any context.
+ * Return: bytes copied: clamped to the prepared range; 0 when not prepared
+ * or @offset is at or after its end.
+ */
+size_t iodma_cmd_write_bytes(struct iodma_cmd *cmd, u64 offset,
+			     const void *buf, size_t len)
+{
+	return iodma_core_cmd_write_bytes(cmd, offset, buf, len);
+}
+EXPORT_SYMBOL_NS_GPL(iodma_cmd_write_bytes, IODMA);
+
+/**
+ * iodma_cmd_prepared_range() - the prepared range of a command
+ * @cmd: the command
+ * @offset: receives the prepared offset in the descriptor
+ * @length: receives the prepared length
+ *
+ * Context: Any context.
+ * Return: 0; -EINVAL for a NULL pointer; -ENODATA when not prepared.
+ */
+int iodma_cmd_prepared_range(const struct iodma_cmd *cmd, u64 *offset,
+			     u64 *length)
+{
+	unsigned long long o, l;
+	int err;
+
+	err = iodma_core_cmd_prepared_range(cmd, offset ? &o : NULL,
+					    length ? &l : NULL);
+	if (!err) {
+		*offset = o;
+		*length = l;
+	}
+	return err;
+}
+EXPORT_SYMBOL_NS_GPL(iodma_cmd_prepared_range, IODMA);
+
+/**
+ * iodma_cmd_is_double_buffered() - whether the device uses a copy buffer
+ * @cmd: the command
+ *
+ * Context: Any context.
+ * Return: true when the prepared range goes through iodma's copy buffer.
+ */
+bool iodma_cmd_is_double_buffered(const struct iodma_cmd *cmd)
+{
+	return iodma_core_cmd_is_double_buffered(cmd);
+}
+EXPORT_SYMBOL_NS_GPL(iodma_cmd_is_double_buffered, IODMA);

@@ -1,0 +1,639 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * KUnit: transfers on the real DMA paths of each QEMU configuration, with
+ * the edu device's struct device. What the device would reach at each
+ * emitted address is read through the IOMMU (iommu_iova_to_phys) or the
+ * bus address (dma_to_phys, swiotlb slots included), never through iodma.
+ */
+#include <kunit/test.h>
+#include <linux/dma-direct.h>
+#include <linux/dma-mapping.h>
+#include <linux/highmem.h>
+#include <linux/iodma.h>
+#include <linux/iommu.h>
+#include <linux/mm.h>
+#include <linux/mman.h>
+#include <linux/scatterlist.h>
+#include <linux/slab.h>
+#include <linux/swiotlb.h>
+#include <linux/uaccess.h>
+#include <linux/vmalloc.h>
+
+#include "kunit_env.h"
+
+#define BUF_LEN		20000
+#define SUB_OFF		3000
+#define SUB_LEN		12000
+
+enum buf_kind { K_KMALLOC, K_VMALLOC, K_PAGES, K_USER, K_SGTABLE, K_PHYS,
+		K_NR };
+static const char *const kind_names[] = { "kmalloc", "vmalloc", "pages",
+					  "user", "sgtable", "phys" };
+static const char *const dir_names[] = { "bidi", "to_dev", "from_dev" };
+static const char *const mode_names[] = { "mapped", "bypassed",
+					  "noncoherent", "unmapped",
+					  "iterate" };
+
+/* A buffer of one kind, its CPU view (vmap for pages) and its descriptor. */
+struct xbuf {
+	enum buf_kind kind;
+	size_t len;
+	void *kva;		/* CPU view; NULL for user memory */
+	unsigned long uaddr;
+	struct page **pages;
+	unsigned int npages;
+	struct sg_table sgt;
+	bool vmapped;
+};
+
+static u8 pat(size_t i, unsigned int seed)
+{
+	return (u8)(i * 131 + seed * 7 + (i >> 8));
+}
+
+static void xbuf_release(void *p)
+{
+	struct xbuf *b = p;
+	unsigned int i;
+
+	if (b->kind == K_SGTABLE)
+		sg_free_table(&b->sgt);
+	if (b->vmapped)
+		vunmap(b->kva);
+	else if (b->kind == K_VMALLOC)
+		vfree(b->kva);
+	else if (b->kind == K_KMALLOC || b->kind == K_PHYS)
+		kfree(b->kva);
+	for (i = 0; b->pages && i < b->npages; i++)
+		__free_page(b->pages[i]);
+	kfree(b->pages);
+}
+
+static void xbuf_write(struct kunit *test, struct xbuf *b, size_t off,
+		       const void *src, size_t n)
+{
+	if (b->kind == K_USER)
+		KUNIT_ASSERT_EQ(test, 0UL,
+				copy_to_user((void __user *)b->uaddr + off, src,
+					     n));
+	else
+		memcpy(b->kva + off, src, n);
+}
+
+static void xbuf_read(struct kunit *test, struct xbuf *b, size_t off,
+		      void *dst, size_t n)
+{
+	if (b->kind == K_USER)
+		KUNIT_ASSERT_EQ(test, 0UL,
+				copy_from_user(dst,
+					       (void __user *)b->uaddr + off,
+					       n));
+	else
+		memcpy(dst, b->kva + off, n);
+}
+
+static void xbuf_fill(struct kunit *test, struct xbuf *b, unsigned int seed)
+{
+	u8 *tmp = kunit_kmalloc(test, b->len, GFP_KERNEL);
+	size_t i;
+
+	KUNIT_ASSERT_NOT_NULL(test, tmp);
+	for (i = 0; i < b->len; i++)
+		tmp[i] = pat(i, seed);
+	xbuf_write(test, b, 0, tmp, b->len);
+}
+
+/* A buffer of @kind and a descriptor over it with @dir. */
+static struct iodma_md *xbuf_make(struct kunit *test, struct xbuf **out,
+				  enum buf_kind kind,
+				  enum dma_data_direction dir)
+{
+	struct xbuf *b = kunit_kzalloc(test, sizeof(*b), GFP_KERNEL);
+	struct iodma_md *md = NULL;
+	unsigned int i;
+
+	KUNIT_ASSERT_NOT_NULL(test, b);
+	*out = b;
+	b->kind = kind;
+	b->len = BUF_LEN;
+	KUNIT_ASSERT_EQ(test, 0, kunit_add_action_or_reset(test, xbuf_release, b));
+	switch (kind) {
+	case K_KMALLOC:
+	case K_PHYS:
+		b->kva = kmalloc(b->len, GFP_KERNEL);
+		KUNIT_ASSERT_NOT_NULL(test, b->kva);
+		break;
+	case K_VMALLOC:
+		b->kva = vmalloc(b->len);
+		KUNIT_ASSERT_NOT_NULL(test, b->kva);
+		break;
+	case K_PAGES:
+	case K_SGTABLE:
+		b->npages = DIV_ROUND_UP(b->len, PAGE_SIZE);
+		b->pages = kcalloc(b->npages, sizeof(*b->pages), GFP_KERNEL);
+		KUNIT_ASSERT_NOT_NULL(test, b->pages);
+		for (i = 0; i < b->npages; i++) {
+			b->pages[i] = alloc_page(GFP_KERNEL);
+			KUNIT_ASSERT_NOT_NULL(test, b->pages[i]);
+		}
+		b->kva = vmap(b->pages, b->npages, VM_MAP, PAGE_KERNEL);
+		KUNIT_ASSERT_NOT_NULL(test, b->kva);
+		b->vmapped = true;
+		break;
+	case K_USER:
+		b->uaddr = kunit_vm_mmap(test, NULL, 0, b->len,
+					 PROT_READ | PROT_WRITE,
+					 MAP_ANONYMOUS | MAP_PRIVATE, 0);
+		KUNIT_ASSERT_NE(test, b->uaddr, 0UL);
+		break;
+	default:
+		break;
+	}
+	xbuf_fill(test, b, 1);
+	switch (kind) {
+	case K_KMALLOC:
+	case K_VMALLOC:
+		md = iodma_md_from_kva(b->kva, b->len, dir, GFP_KERNEL);
+		break;
+	case K_PAGES:
+		md = iodma_md_from_pages(b->pages, b->npages, 0, b->len, dir,
+					 GFP_KERNEL);
+		break;
+	case K_USER:
+		md = iodma_md_from_user(b->uaddr, b->len, dir, GFP_KERNEL);
+		break;
+	case K_SGTABLE:
+		KUNIT_ASSERT_EQ(test, 0,
+				sg_alloc_table_from_pages(&b->sgt, b->pages,
+							  b->npages, 0, b->len,
+							  GFP_KERNEL));
+		md = iodma_md_from_sgtable(&b->sgt, dir, GFP_KERNEL);
+		break;
+	case K_PHYS:
+		md = iodma_md_from_phys(virt_to_phys(b->kva), b->len, dir,
+					GFP_KERNEL);
+		break;
+	default:
+		break;
+	}
+	KUNIT_ASSERT_NOT_ERR_OR_NULL(test, md);
+	KUNIT_EXPECT_EQ(test, iodma_md_length(md), (u64)b->len);
+	KUNIT_EXPECT_EQ(test, iodma_md_direction(md), dir);
+	return md;
+}
+
+/* The physical address the device reaches at @dma. */
+static phys_addr_t dev_to_phys(struct device *dev, dma_addr_t dma)
+{
+	struct iommu_domain *d = iommu_get_domain_for_dev(dev);
+
+	if (d && d->type != IOMMU_DOMAIN_IDENTITY)
+		return iommu_iova_to_phys(d, dma);
+	return dma_to_phys(dev, dma);
+}
+
+/* Play the device: copy between @buf and the memory behind [dma, +n). */
+static void dev_access(struct kunit *test, struct device *dev, u64 dma,
+		       u8 *buf, u64 n, bool write)
+{
+	while (n) {
+		phys_addr_t phys = dev_to_phys(dev, dma);
+		size_t off = offset_in_page(phys);
+		size_t k = min_t(u64, n, PAGE_SIZE - off);
+		void *p;
+
+		KUNIT_ASSERT_NE_MSG(test, phys, (phys_addr_t)0,
+				    "no translation for %llx", dma);
+		p = kmap_local_page(pfn_to_page(PHYS_PFN(phys)));
+		if (write)
+			memcpy(p + off, buf, k);
+		else
+			memcpy(buf, p + off, k);
+		kunmap_local(p);
+		dma += k;
+		buf += k;
+		n -= k;
+	}
+}
+
+struct seglist {
+	unsigned int n;
+	struct iodma_seg64 s[64];
+};
+
+/* All segments, three per call, checking exact coverage. */
+static void gen_all(struct kunit *test, struct iodma_cmd *cmd,
+		    struct seglist *out, u64 plen)
+{
+	u64 off = 0, sum = 0;
+	unsigned int i;
+
+	out->n = 0;
+	while (off < plen) {
+		u32 count = 3;
+
+		KUNIT_ASSERT_LE(test, out->n + 3, (unsigned int)ARRAY_SIZE(out->s));
+		int err = iodma_cmd_gen_segments(cmd, &off, &out->s[out->n],
+						 &count);
+
+		KUNIT_ASSERT_EQ(test, 0, err);
+		out->n += count;
+	}
+	for (i = 0; i < out->n; i++)
+		sum += out->s[i].len;
+	KUNIT_EXPECT_EQ(test, sum, plen);
+}
+
+static void device_reads(struct kunit *test, struct device *dev,
+			 struct seglist *sl, u8 *out)
+{
+	unsigned int i;
+
+	for (i = 0; i < sl->n; i++) {
+		dev_access(test, dev, sl->s[i].addr, out, sl->s[i].len, false);
+		out += sl->s[i].len;
+	}
+}
+
+static void device_writes(struct kunit *test, struct device *dev,
+			  struct seglist *sl, unsigned int seed)
+{
+	u8 *tmp = kunit_kmalloc(test, SUB_LEN, GFP_KERNEL);
+	u64 pos = 0;
+	unsigned int i;
+	size_t j;
+
+	KUNIT_ASSERT_NOT_NULL(test, tmp);
+	for (j = 0; j < SUB_LEN; j++)
+		tmp[j] = pat(j, seed);
+	for (i = 0; i < sl->n; i++) {
+		dev_access(test, dev, sl->s[i].addr, tmp + pos, sl->s[i].len,
+			   true);
+		pos += sl->s[i].len;
+	}
+}
+
+struct matrix_case {
+	enum buf_kind kind;
+	enum dma_data_direction dir;
+	u32 mode;
+	char name[48];
+};
+
+static struct matrix_case matrix[K_NR * 3 * 5];
+
+static const void *matrix_gen(const void *prev, char *desc)
+{
+	const struct matrix_case *c = prev ? (const struct matrix_case *)prev + 1
+					   : matrix;
+	unsigned int i;
+
+	if (!prev) {
+		for (i = 0; i < ARRAY_SIZE(matrix); i++) {
+			matrix[i].kind = i / 15;
+			matrix[i].dir = (i / 5) % 3;
+			matrix[i].mode = i % 5 == 4 ? IODMA_ITERATE_ONLY : i % 5;
+			snprintf(matrix[i].name, sizeof(matrix[i].name),
+				 "%s_%s_%s", kind_names[matrix[i].kind],
+				 dir_names[matrix[i].dir], mode_names[i % 5]);
+		}
+	}
+	if (c >= matrix + ARRAY_SIZE(matrix))
+		return NULL;
+	strscpy(desc, c->name, KUNIT_PARAM_DESC_SIZE);
+	return c;
+}
+
+/*
+ * Each descriptor kind x direction x mapping mode: the device reads the
+ * right bytes through the segments of a sub-range, and what it writes
+ * reaches the descriptor after complete, leaving the rest untouched.
+ */
+static void xfer_matrix_test(struct kunit *test)
+{
+	const struct matrix_case *c = test->param_value;
+	struct device *dev = iodma_kunit_edu_dev(test);
+	struct iodma_spec spec = { .format = IODMA_FMT_HOST64,
+				   .max_segment_size = 4096,
+				   .mapping = c->mode };
+	bool physical = c->mode == IODMA_BYPASSED || c->mode == IODMA_UNMAPPED;
+	struct seglist *sl = kunit_kzalloc(test, sizeof(*sl), GFP_KERNEL);
+	u8 *seen = kunit_kmalloc(test, BUF_LEN, GFP_KERNEL);
+	struct iodma_md *md;
+	struct iodma_cmd *cmd;
+	struct xbuf *b;
+	size_t i;
+
+	KUNIT_ASSERT_NOT_NULL(test, sl);
+	KUNIT_ASSERT_NOT_NULL(test, seen);
+	cmd = iodma_cmd_create(dev, &spec, 0, GFP_KERNEL);
+	if (physical && iodma_kunit_expect_translated()) {
+		KUNIT_EXPECT_EQ(test, PTR_ERR(cmd), -EOPNOTSUPP);
+		return;
+	}
+	KUNIT_ASSERT_NOT_ERR_OR_NULL(test, cmd);
+	md = xbuf_make(test, &b, c->kind, c->dir);
+	KUNIT_ASSERT_EQ(test, 0, iodma_cmd_set_md(cmd, md, false));
+	iodma_md_put(md);	/* the command holds its own reference */
+
+	KUNIT_ASSERT_EQ(test, 0, iodma_cmd_prepare(cmd, SUB_OFF, SUB_LEN, 0));
+	KUNIT_EXPECT_FALSE(test, iodma_cmd_is_double_buffered(cmd));
+	gen_all(test, cmd, sl, SUB_LEN);
+	for (i = 0; i < sl->n; i++)
+		KUNIT_EXPECT_LE(test, sl->s[i].len, 4096ULL);
+	if (c->dir != DMA_FROM_DEVICE) {
+		device_reads(test, dev, sl, seen);
+		for (i = 0; i < SUB_LEN; i++)
+			if (seen[i] != pat(SUB_OFF + i, 1))
+				break;
+		KUNIT_EXPECT_EQ_MSG(test, i, (size_t)SUB_LEN,
+				    "device sees a wrong byte at %zu", i);
+	}
+	if (c->dir != DMA_TO_DEVICE)
+		device_writes(test, dev, sl, 5);
+	KUNIT_ASSERT_EQ(test, 0, iodma_cmd_complete(cmd, 0));
+
+	xbuf_read(test, b, 0, seen, BUF_LEN);
+	for (i = 0; i < BUF_LEN; i++) {
+		bool written = c->dir != DMA_TO_DEVICE && i >= SUB_OFF &&
+			       i < SUB_OFF + SUB_LEN;
+		u8 want = written ? pat(i - SUB_OFF, 5) : pat(i, 1);
+
+		if (seen[i] != want)
+			break;
+	}
+	KUNIT_EXPECT_EQ_MSG(test, i, (size_t)BUF_LEN,
+			    "descriptor holds a wrong byte at %zu", i);
+	iodma_cmd_destroy(cmd);
+}
+
+static void restore_masks(void *p)
+{
+	struct device *dev = p;
+
+	dma_set_mask_and_coherent(dev, DMA_BIT_MASK(32));
+}
+
+/*
+ * A page at or above @floor (physical): allocate pages until one is (a
+ * fresh guest hands out low memory first), then free the others.
+ */
+static struct page *page_above(struct kunit *test, phys_addr_t floor)
+{
+	unsigned int max = 2 * (floor >> PAGE_SHIFT), n = 0, i;
+	struct page **keep = kvmalloc_array(max, sizeof(*keep), GFP_KERNEL);
+	struct page *found = NULL;
+
+	KUNIT_ASSERT_NOT_NULL(test, keep);
+	while (n < max) {
+		struct page *p = alloc_page(GFP_KERNEL | __GFP_NOWARN);
+
+		if (!p)
+			break;
+		if (page_to_phys(p) >= floor) {
+			found = p;
+			break;
+		}
+		keep[n++] = p;
+	}
+	for (i = 0; i < n; i++)
+		__free_page(keep[i]);
+	kvfree(keep);
+	return found;
+}
+
+static void free_page_action(void *p)
+{
+	__free_page(p);
+}
+
+/*
+ * A 28-bit engine (the edu device's reach): the copy buffer engages exactly
+ * when the platform's addresses go above 2^28, for memory below 16 MiB
+ * and for memory above 256 MiB; the device sees the right bytes either way,
+ * and bytes it does not write come back unchanged.
+ */
+static void xfer_copy_buffer_test(struct kunit *test)
+{
+	struct device *dev = iodma_kunit_edu_dev(test);
+	struct iodma_spec spec = { .format = IODMA_FMT_LITTLE32,
+				   .address_bits = 28,
+				   .max_segment_size = 4095 };
+	struct seglist *sl = kunit_kzalloc(test, sizeof(*sl), GFP_KERNEL);
+	bool translated = iodma_kunit_expect_translated();
+	bool force = !strcmp(iodma_kunit_config(), "swiotlb");
+	struct iodma_seg32 seg[8];
+	int round;
+
+	KUNIT_ASSERT_NOT_NULL(test, sl);
+	KUNIT_ASSERT_EQ(test, 0, dma_set_mask_and_coherent(dev, DMA_BIT_MASK(28)));
+	KUNIT_ASSERT_EQ(test, 0, kunit_add_action_or_reset(test, restore_masks, dev));
+
+	for (round = 0; round < 2; round++) {
+		struct page *pg = round ? page_above(test, SZ_256M) :
+					  alloc_page(GFP_DMA);
+		struct iodma_cmd *cmd;
+		struct iodma_md *md;
+		bool want_copy;
+		u8 *kva, got;
+		int err;
+		u64 off = 0;
+		u32 n = ARRAY_SIZE(seg);
+		size_t i;
+
+		KUNIT_ASSERT_NOT_NULL(test, pg);
+		err = kunit_add_action_or_reset(test, free_page_action, pg);
+		KUNIT_ASSERT_EQ(test, 0, err);
+		kva = page_address(pg);
+		for (i = 0; i < PAGE_SIZE; i++)
+			kva[i] = pat(i, 3);
+		/*
+		 * Independently of iodma: an IOMMU maps below the 28-bit mask;
+		 * swiotlb=force bounces into its pool, which lies above 2^28
+		 * in these guests; direct mapping uses the physical address.
+		 */
+		if (translated)
+			want_copy = false;
+		else if (force)
+			want_copy = dev->dma_io_tlb_mem->defpool.end > SZ_256M;
+		else
+			want_copy = page_to_phys(pg) >= SZ_256M;
+
+		cmd = iodma_cmd_create(dev, &spec, 0, GFP_KERNEL);
+		KUNIT_ASSERT_NOT_ERR_OR_NULL(test, cmd);
+		md = iodma_md_from_kva(kva, PAGE_SIZE, DMA_FROM_DEVICE,
+				       GFP_KERNEL);
+		KUNIT_ASSERT_NOT_ERR_OR_NULL(test, md);
+		KUNIT_ASSERT_EQ(test, 0, iodma_cmd_set_md(cmd, md, false));
+		iodma_md_put(md);
+		err = iodma_cmd_prepare(cmd, 0, 0, IODMA_PREPARE_NO_SYNC);
+		KUNIT_ASSERT_EQ(test, 0, err);
+		KUNIT_EXPECT_EQ_MSG(test, iodma_cmd_is_double_buffered(cmd),
+				    want_copy, "round %d", round);
+		KUNIT_ASSERT_EQ(test, 0, iodma_cmd_gen_segments(cmd, &off, seg, &n));
+		KUNIT_EXPECT_EQ(test, off, (u64)PAGE_SIZE);
+		for (i = 0; i < n; i++)
+			KUNIT_EXPECT_LT(test, (u64)seg[i].addr + seg[i].len - 1,
+					(u64)SZ_256M);
+		/* Filled from the md even with NO_SYNC: the device reads it. */
+		dev_access(test, dev, seg[0].addr, &got, 1, false);
+		KUNIT_EXPECT_EQ(test, got, pat(0, 3));
+		/* The device writes 10 bytes; the rest must come back as was. */
+		got = 0xee;
+		for (i = 0; i < 10; i++)
+			dev_access(test, dev, seg[0].addr + i, &got, 1, true);
+		KUNIT_ASSERT_EQ(test, 0, iodma_cmd_complete(cmd, 0));
+		for (i = 0; i < PAGE_SIZE; i++)
+			if (kva[i] != (i < 10 ? 0xee : pat(i, 3)))
+				break;
+		KUNIT_EXPECT_EQ_MSG(test, i, PAGE_SIZE, "wrong byte at %zu", i);
+		iodma_cmd_destroy(cmd);
+	}
+}
+
+/* synchronize moves data both ways while the range stays prepared. */
+static void xfer_synchronize_test(struct kunit *test)
+{
+	struct device *dev = iodma_kunit_edu_dev(test);
+	struct iodma_spec spec = { .format = IODMA_FMT_HOST64 };
+	struct seglist *sl = kunit_kzalloc(test, sizeof(*sl), GFP_KERNEL);
+	u8 *seen = kunit_kmalloc(test, SUB_LEN, GFP_KERNEL);
+	struct iodma_cmd *cmd;
+	struct iodma_md *md;
+	struct xbuf *b;
+	size_t i;
+	int err;
+
+	KUNIT_ASSERT_NOT_NULL(test, sl);
+	KUNIT_ASSERT_NOT_NULL(test, seen);
+	cmd = iodma_cmd_create(dev, &spec, 0, GFP_KERNEL);
+	KUNIT_ASSERT_NOT_ERR_OR_NULL(test, cmd);
+	md = xbuf_make(test, &b, K_KMALLOC, DMA_BIDIRECTIONAL);
+	KUNIT_ASSERT_EQ(test, 0, iodma_cmd_set_md(cmd, md, false));
+	iodma_md_put(md);
+	KUNIT_EXPECT_EQ(test, iodma_cmd_synchronize(cmd, IODMA_SYNC_FOR_CPU),
+			-ENODATA);
+	KUNIT_ASSERT_EQ(test, 0, iodma_cmd_prepare(cmd, SUB_OFF, SUB_LEN, 0));
+	gen_all(test, cmd, sl, SUB_LEN);
+
+	device_writes(test, dev, sl, 9);
+	KUNIT_ASSERT_EQ(test, 0, iodma_cmd_synchronize(cmd, IODMA_SYNC_FOR_CPU));
+	for (i = 0; i < SUB_LEN; i++)
+		if (((u8 *)b->kva)[SUB_OFF + i] != pat(i, 9))
+			break;
+	KUNIT_EXPECT_EQ_MSG(test, i, (size_t)SUB_LEN, "FOR_CPU: byte %zu", i);
+
+	for (i = 0; i < SUB_LEN; i++)
+		((u8 *)b->kva)[SUB_OFF + i] = pat(i, 11);
+	KUNIT_ASSERT_EQ(test, 0, iodma_cmd_synchronize(cmd, IODMA_SYNC_FOR_DEVICE));
+	device_reads(test, dev, sl, seen);
+	for (i = 0; i < SUB_LEN; i++)
+		if (seen[i] != pat(i, 11))
+			break;
+	KUNIT_EXPECT_EQ_MSG(test, i, (size_t)SUB_LEN, "FOR_DEVICE: byte %zu", i);
+
+	/* Forced double buffering, then back to a plain mapping next time. */
+	err = iodma_cmd_synchronize(cmd, IODMA_SYNC_FORCE_DOUBLE_BUFFER |
+				    IODMA_SYNC_FOR_DEVICE);
+	KUNIT_ASSERT_EQ(test, 0, err);
+	KUNIT_EXPECT_TRUE(test, iodma_cmd_is_double_buffered(cmd));
+	gen_all(test, cmd, sl, SUB_LEN);
+	device_reads(test, dev, sl, seen);
+	KUNIT_EXPECT_EQ(test, seen[100], pat(100, 11));
+	device_writes(test, dev, sl, 13);
+	KUNIT_ASSERT_EQ(test, 0, iodma_cmd_complete(cmd, 0));
+	KUNIT_EXPECT_EQ(test, ((u8 *)b->kva)[SUB_OFF + 7], pat(7, 13));
+	KUNIT_ASSERT_EQ(test, 0, iodma_cmd_prepare(cmd, SUB_OFF, SUB_LEN, 0));
+	KUNIT_EXPECT_FALSE(test, iodma_cmd_is_double_buffered(cmd));
+	KUNIT_ASSERT_EQ(test, 0, iodma_cmd_complete(cmd, 0));
+	iodma_cmd_destroy(cmd);
+}
+
+/* State errors, as SPEC.md tables them, on the real shim. */
+static void xfer_errors_test(struct kunit *test)
+{
+	struct device *dev = iodma_kunit_edu_dev(test);
+	struct iodma_spec spec = { .format = IODMA_FMT_HOST64,
+				   .max_transfer_size = 8192,
+				   .alignment_length = 4 };
+	struct iodma_seg64 seg;
+	struct iodma_cmd *cmd;
+	struct iodma_md *md;
+	u64 off = 0, o, l;
+	u32 n = 1;
+	struct xbuf *b;
+
+	cmd = iodma_cmd_create(dev, &spec, 0, GFP_KERNEL);
+	KUNIT_ASSERT_NOT_ERR_OR_NULL(test, cmd);
+	KUNIT_EXPECT_EQ(test, iodma_cmd_prepare(cmd, 0, 0, 0), -ENODATA);
+	KUNIT_EXPECT_EQ(test, iodma_cmd_complete(cmd, 0), -ENODATA);
+	KUNIT_EXPECT_EQ(test, iodma_cmd_gen_segments(cmd, &off, &seg, &n),
+			-ENODATA);
+	KUNIT_EXPECT_EQ(test, iodma_cmd_prepared_range(cmd, &o, &l), -ENODATA);
+	md = xbuf_make(test, &b, K_VMALLOC, DMA_TO_DEVICE);
+	KUNIT_ASSERT_EQ(test, 0, iodma_cmd_set_md(cmd, md, false));
+	KUNIT_EXPECT_EQ(test, iodma_cmd_prepare(cmd, 0, 0, 0), -ENOSPC);
+	KUNIT_EXPECT_EQ(test, iodma_cmd_prepare(cmd, 0, 6, 0), -EINVAL);
+	KUNIT_EXPECT_EQ(test, iodma_cmd_prepare(cmd, BUF_LEN, 4, 0), -EINVAL);
+	KUNIT_EXPECT_EQ(test, iodma_cmd_prepare(cmd, 4, U64_MAX - 2, 0), -EINVAL);
+	KUNIT_ASSERT_EQ(test, 0, iodma_cmd_prepare(cmd, 4096, 4096, 0));
+	KUNIT_ASSERT_EQ(test, 0, iodma_cmd_prepare(cmd, 4096, 4096, 0));
+	KUNIT_EXPECT_EQ(test, iodma_cmd_prepare(cmd, 0, 4096, 0), -EBUSY);
+	KUNIT_EXPECT_EQ(test, iodma_cmd_set_md(cmd, NULL, false), -EBUSY);
+	KUNIT_EXPECT_EQ(test, iodma_cmd_set_spec(cmd, &spec), -EBUSY);
+	KUNIT_EXPECT_EQ(test, iodma_cmd_clear_md(cmd, false), -EBUSY);
+	off = 4096;
+	KUNIT_EXPECT_EQ(test, iodma_cmd_gen_segments(cmd, &off, &seg, &n),
+			-ERANGE);
+	n = 0;
+	off = 0;
+	KUNIT_EXPECT_EQ(test, iodma_cmd_gen_segments(cmd, &off, &seg, &n),
+			-EINVAL);
+	KUNIT_EXPECT_EQ(test, iodma_cmd_synchronize(cmd, IODMA_SYNC_FOR_CPU |
+			IODMA_SYNC_FOR_DEVICE), -EINVAL);
+	KUNIT_ASSERT_EQ(test, 0, iodma_cmd_prepared_range(cmd, &o, &l));
+	KUNIT_EXPECT_EQ(test, o, 4096ULL);
+	KUNIT_EXPECT_EQ(test, l, 4096ULL);
+	KUNIT_EXPECT_EQ(test, iodma_cmd_clear_md(cmd, true), 0);
+	KUNIT_EXPECT_EQ(test, iodma_cmd_complete(cmd, 0), -ENODATA);
+	KUNIT_EXPECT_NULL(test, iodma_cmd_md(cmd));
+	iodma_md_put(md);
+	KUNIT_EXPECT_TRUE(test, IS_ERR(iodma_md_from_kva(&spec, 8, DMA_TO_DEVICE,
+							 GFP_KERNEL)));
+	md = iodma_md_from_user(TASK_SIZE_MAX + 4096ul, 4096, DMA_TO_DEVICE,
+				GFP_KERNEL);
+	KUNIT_EXPECT_EQ(test, PTR_ERR(md), -EFAULT);
+	iodma_cmd_destroy(cmd);
+}
+
+/* Destroy while prepared releases the pins and mappings. */
+static void xfer_destroy_prepared_test(struct kunit *test)
+{
+	struct device *dev = iodma_kunit_edu_dev(test);
+	struct iodma_spec spec = { .format = IODMA_FMT_HOST64 };
+	struct iodma_cmd *cmd = iodma_cmd_create(dev, &spec, 0, GFP_KERNEL);
+	struct iodma_md *md;
+	struct xbuf *b;
+
+	KUNIT_ASSERT_NOT_ERR_OR_NULL(test, cmd);
+	md = xbuf_make(test, &b, K_USER, DMA_FROM_DEVICE);
+	KUNIT_ASSERT_EQ(test, 0, iodma_cmd_set_md(cmd, md, true));
+	iodma_md_put(md);
+	iodma_cmd_destroy(cmd);	/* DMA-API debug and kmemleak check the rest */
+}
+
+static struct kunit_case iodma_xfer_cases[] = {
+	KUNIT_CASE_PARAM(xfer_matrix_test, matrix_gen),
+	KUNIT_CASE(xfer_copy_buffer_test),
+	KUNIT_CASE(xfer_synchronize_test),
+	KUNIT_CASE(xfer_errors_test),
+	KUNIT_CASE(xfer_destroy_prepared_test),
+	{}
+};
+
+static struct kunit_suite iodma_xfer_suite = {
+	.name = "iodma_xfer",
+	.test_cases = iodma_xfer_cases,
+};
+
+kunit_test_suites(&iodma_xfer_suite);

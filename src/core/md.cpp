@@ -1,0 +1,229 @@
+// SPDX-License-Identifier: GPL-2.0
+// Memory descriptor creation and the gathering of a sub-range's physical
+// ranges.
+#include "md.h"
+
+namespace iodma {
+namespace {
+
+// Appends physical pieces to `out`, merging a piece that continues the
+// previous range, cutting every range at `max_len` bytes and at multiples
+// of `boundary`.
+class RangeWriter {
+ public:
+  RangeWriter(DevSeg* out, const Md::Limits& lim)
+      : out_(out), max_(lim.max_len), boundary_(lim.boundary) {}
+  void add(u64 phys, u64 len) {
+    while (len > 0) {
+      DevSeg* last = n_ > 0 ? &out_[n_ - 1] : nullptr;
+      const u64 room =
+          boundary_ != 0 ? boundary_ - (phys & (boundary_ - 1)) : kU64Max;
+      const bool at_boundary = boundary_ != 0 && (phys & (boundary_ - 1)) == 0;
+      u64 take;
+      if (last != nullptr && last->addr + last->len == phys &&
+          last->len < max_ && !at_boundary) {
+        take = min_of(len, min_of(max_ - last->len, room));
+        last->len += take;
+      } else {
+        take = min_of(len, min_of(max_, room));
+        out_[n_++] = DevSeg{phys, take};
+      }
+      phys += take;
+      len -= take;
+    }
+  }
+  u32 count() const { return n_; }
+
+ private:
+  DevSeg* out_;
+  u64 max_;
+  u64 boundary_;
+  u32 n_ = 0;
+};
+
+bool wraps(u64 a, u64 len) { return len - 1 > kU64Max - a; }
+
+}  // namespace
+
+void* Md::operator new(size_t size, AllocChecker* ac, size_t extra) noexcept {
+  return ::operator new(size + extra, ac);
+}
+
+int Md::create(const iodma_core_md_desc& d, u32 gfp, Md** out) {
+  if (d.dir > IODMA_PLAT_FROM_DEVICE) return kEINVAL;
+  const u32 shift = iodma_plat_page_shift();
+  MdKind kind;
+  u64 base = 0, first = 0, length = d.len;
+  u32 sg_count = 0;
+
+  switch (d.kind) {
+    case IODMA_CORE_MD_KVA: {
+      if (d.kva == nullptr || d.len == 0) return kEINVAL;
+      const uintptr_t kva = reinterpret_cast<uintptr_t>(d.kva);
+      if (wraps(kva, d.len)) return kEINVAL;
+      unsigned long long phys = 0;
+      switch (iodma_plat_kva_kind(d.kva, d.len, &phys)) {
+        case IODMA_PLAT_KVA_LINEAR:
+          kind = MdKind::kLinear;
+          base = phys;
+          break;
+        case IODMA_PLAT_KVA_VMALLOC:
+          kind = MdKind::kVmalloc;
+          base = kva;
+          break;
+        default:
+          return kEINVAL;  // stack, module image, unmapped...
+      }
+      break;
+    }
+    case IODMA_CORE_MD_PAGES:
+      if (d.pages == nullptr || d.npages == 0 || d.len == 0) return kEINVAL;
+      if (d.offset >= (u64{d.npages} << shift) ||
+          d.len > (u64{d.npages} << shift) - d.offset)
+        return kEINVAL;
+      kind = MdKind::kPages;
+      first = d.offset;
+      break;
+    case IODMA_CORE_MD_USER:
+      if (d.len == 0 || d.uaddr == 0 || wraps(d.uaddr, d.len)) return kEINVAL;
+      if (!iodma_plat_user_range_ok(d.uaddr, d.len)) return kEFAULT;
+      kind = MdKind::kUser;
+      base = d.uaddr;
+      break;
+    case IODMA_CORE_MD_SGTABLE:
+      if (d.sgt == nullptr) return kEINVAL;
+      sg_count = iodma_plat_sgt_count(d.sgt);
+      if (sg_count == 0) return kEINVAL;
+      kind = MdKind::kSgTable;
+      break;
+    case IODMA_CORE_MD_PHYS:
+      if (d.len == 0 || wraps(d.phys, d.len)) return kEINVAL;
+      if (!iodma_plat_phys_is_ram(d.phys, d.len)) return kEINVAL;
+      kind = MdKind::kPhys;
+      base = d.phys;
+      break;
+    default:
+      return kEINVAL;
+  }
+
+  AllocChecker ac(gfp);
+  const size_t extra = size_t{sg_count} * (sizeof(DevSeg) + sizeof(u64));
+  Md* md = new (&ac, extra) Md();
+  if (!ac.check()) return kENOMEM;
+  md->kind_ = kind;
+  md->dir_ = static_cast<Dir>(d.dir);
+  md->base_ = base;
+  md->first_ = first;
+  md->pages_ = d.pages;
+  if (kind == MdKind::kSgTable) {
+    md->sg_ = reinterpret_cast<DevSeg*>(md + 1);
+    md->sg_start_ = reinterpret_cast<u64*>(md->sg_ + sg_count);
+    iodma_plat_sgt_ranges(d.sgt, md->sg_, sg_count);
+    // Keep the non-empty entries, with their running offsets.
+    u32 n = 0;
+    length = 0;
+    for (u32 i = 0; i < sg_count; i++) {
+      if (md->sg_[i].len == 0) continue;
+      md->sg_start_[n] = length;
+      md->sg_[n++] = md->sg_[i];
+      length += md->sg_[i].len;
+    }
+    md->sg_count_ = n;
+    if (n == 0) {
+      destroy(md);
+      return kEINVAL;
+    }
+  }
+  md->length_ = length;
+  *out = md;
+  return kOk;
+}
+
+void Md::get() { __atomic_add_fetch(&refs_, 1, __ATOMIC_RELAXED); }
+
+void Md::put() {
+  if (__atomic_sub_fetch(&refs_, 1, __ATOMIC_ACQ_REL) == 0) destroy(this);
+}
+
+u64 Md::pin_start(u64 off, u32 page_shift) const {
+  return align_down(base_ + off, u64{1} << page_shift);
+}
+
+u32 Md::pin_pages(u64 off, u64 len, u32 page_shift) const {
+  const u64 page = u64{1} << page_shift;
+  const u64 start = align_down(base_ + off, page);
+  const u64 end = align_down(base_ + off + len - 1, page) + page;
+  return static_cast<u32>((end - start) >> page_shift);
+}
+
+u64 Md::gather_bound(u64 off, u64 len, const Limits& lim) const {
+  const u32 page_shift = lim.page_shift;
+  const u64 page = u64{1} << page_shift;
+  // Cuts at max_len and at boundaries add at most this many ranges.
+  const u64 cuts = len / lim.max_len + (lim.boundary ? len / lim.boundary : 0);
+  switch (kind_) {
+    case MdKind::kLinear:
+    case MdKind::kPhys:
+      return cuts + 1;
+    case MdKind::kSgTable: {
+      DevSegList l{sg_, sg_start_, sg_count_, length_};
+      const u32 k = l.find(off + len - 1) - l.find(off) + 1;
+      return k + cuts + 1;
+    }
+    case MdKind::kVmalloc:
+    case MdKind::kUser:
+    case MdKind::kPages:
+      break;
+  }
+  const u64 abs = (kind_ == MdKind::kPages ? first_ : base_) + off;
+  return (align_down(abs + len - 1, page) + page - align_down(abs, page)) >>
+         page_shift;
+}
+
+u32 Md::gather(u64 off, u64 len, const Limits& lim, void* const* pinned,
+               DevSeg* out) const {
+  const u64 page = u64{1} << lim.page_shift;
+  RangeWriter w(out, lim);
+  switch (kind_) {
+    case MdKind::kLinear:
+    case MdKind::kPhys:
+      w.add(base_ + off, len);
+      break;
+    case MdKind::kVmalloc:
+      for (u64 a = base_ + off, end = a + len; a < end;) {
+        const u64 piece = min_of(end - a, page - (a & (page - 1)));
+        w.add(iodma_plat_vmalloc_phys(reinterpret_cast<const void*>(a)), piece);
+        a += piece;
+      }
+      break;
+    case MdKind::kPages:
+    case MdKind::kUser: {
+      // Page i of the range, from the caller's array or the pinned one.
+      const u64 abs = (kind_ == MdKind::kPages ? first_ : base_) + off;
+      void* const* pages =
+          kind_ == MdKind::kPages ? pages_ + (first_ + off) / page : pinned;
+      u64 in_page = abs & (page - 1), left = len;
+      for (u32 i = 0; left > 0; i++) {
+        const u64 piece = min_of(left, page - in_page);
+        w.add(iodma_plat_page_phys(pages[i]) + in_page, piece);
+        left -= piece;
+        in_page = 0;
+      }
+      break;
+    }
+    case MdKind::kSgTable: {
+      DevSegList l{sg_, sg_start_, sg_count_, length_};
+      u32 i = l.find(off);
+      u64 in = off - sg_start_[i], left = len;
+      for (; left > 0; i++, in = 0) {
+        const u64 piece = min_of(left, sg_[i].len - in);
+        w.add(sg_[i].addr + in, piece);
+        left -= piece;
+      }
+      break;
+    }
+  }
+  return w.count();
+}
+
+}  // namespace iodma

@@ -1,0 +1,422 @@
+// SPDX-License-Identifier: GPL-2.0
+// prepare / complete / synchronize / read and write bytes (SPEC.md
+// sections 4 and 6), and the copy buffer.
+#include "command.h"
+
+namespace iodma {
+namespace {
+
+constexpr u32 kPrepareFlags =
+    IODMA_CORE_PREPARE_NO_FLUSH | IODMA_CORE_PREPARE_NO_SYNC;
+constexpr u32 kCompleteFlags =
+    IODMA_CORE_COMPLETE_NO_INVALIDATE | IODMA_CORE_COMPLETE_NO_SYNC;
+constexpr u32 kSyncOptions = IODMA_CORE_SYNC_FOR_CPU |
+                             IODMA_CORE_SYNC_FOR_DEVICE |
+                             IODMA_CORE_SYNC_FORCE_DOUBLE_BUFFER;
+// Copy buffers are made of physically contiguous blocks of up to this size.
+constexpr u64 kMaxCopyBlock = u64{1} << 20;
+// A scatterlist entry's length is an unsigned int: stay well below it.
+constexpr u64 kMaxRange = u64{1} << 30;
+
+// Running offsets of `n` ranges into `start`; the list over them.
+DevSegList make_list(const DevSeg* segs, u64* start, u32 n) {
+  u64 pos = 0;
+  for (u32 i = 0; i < n; i++) {
+    start[i] = pos;
+    pos += segs[i].len;
+  }
+  return DevSegList{segs, start, n, pos};
+}
+
+void copy_bytes(void* dst, const void* src, size_t n) {
+  __builtin_memcpy(dst, src, n);
+}
+
+}  // namespace
+
+int Command::pin(u64 offset, u64 length) {
+  if (!md_->needs_pin()) return kOk;
+  const u32 n = md_->pin_pages(offset, length, info_.page_shift);
+  if (!pinned_.reserve(n, gfp_)) return kENOMEM;
+  int err = iodma_plat_pin_user(md_->pin_start(offset, info_.page_shift), n,
+                                device_writes(dir_), pinned_.data());
+  if (err != kOk) return err;
+  npinned_ = n;
+  return kOk;
+}
+
+void Command::unpin() {
+  if (npinned_ == 0) return;
+  iodma_plat_unpin_user(pinned_.data(), npinned_, device_writes(dir_));
+  npinned_ = 0;
+}
+
+int Command::gather(u64 offset, u64 length) {
+  const u64 page = u64{1} << info_.page_shift;
+  Md::Limits lim;
+  lim.max_len =
+      max_of(align_down(min_of(info_.max_mapping_size, kMaxRange), page), page);
+  lim.boundary = info_.seg_boundary >= page && is_pow2(info_.seg_boundary)
+                     ? info_.seg_boundary
+                     : 0;
+  lim.page_shift = info_.page_shift;
+  const u64 bound = md_->gather_bound(offset, length, lim);
+  if (bound > kU32Max || !cpu_ranges_.reserve(static_cast<u32>(bound), gfp_) ||
+      !cpu_starts_.reserve(static_cast<u32>(bound), gfp_))
+    return kENOMEM;
+  const u32 n =
+      md_->gather(offset, length, lim, pinned_.data(), cpu_ranges_.data());
+  cpu_ = make_list(cpu_ranges_.data(), cpu_starts_.data(), n);
+  return kOk;
+}
+
+int Command::map_device(u32 flags) {
+  const u32 n = cpu_.count;
+  if (!dev_segs_.reserve(n, gfp_) || !dev_starts_.reserve(n, gfp_))
+    return kENOMEM;
+  if (spec_.physical()) {
+    // Bus addresses, no mapping: allowed only on untranslated devices.
+    for (u32 i = 0; i < n; i++)
+      dev_segs_.data()[i] = DevSeg{
+          iodma_plat_phys_to_bus(dev_, cpu_.segs[i].addr), cpu_.segs[i].len};
+    via_ = Via::kBus;
+    dev_list_ = make_list(dev_segs_.data(), dev_starts_.data(), n);
+    return kOk;
+  }
+  const unsigned long state = iodma_plat_map_state_size(n);
+  if (state > kU32Max || !map_state_.reserve(static_cast<u32>(state), gfp_))
+    return kENOMEM;
+  // DMA_ATTR_SKIP_CPU_SYNC semantics: NO_SYNC skips the bounce copy;
+  // NO_FLUSH skips cache maintenance, which only NONCOHERENT controls.
+  u32 attrs = 0;
+  if ((flags & IODMA_CORE_PREPARE_NO_SYNC) != 0 ||
+      (spec_.mapping == Mapping::kNonCoherent &&
+       (flags & IODMA_CORE_PREPARE_NO_FLUSH) != 0))
+    attrs |= IODMA_PLAT_SKIP_CPU_SYNC;
+  unsigned int nout = 0;
+  int err =
+      iodma_plat_map(dev_, map_state_.data(), cpu_.segs, n,
+                     static_cast<int>(dir_), attrs, dev_segs_.data(), &nout);
+  if (err != kOk) return err;
+  if (nout == 0 || nout > n) {
+    iodma_plat_unmap(dev_, map_state_.data(), static_cast<int>(dir_),
+                     IODMA_PLAT_SKIP_CPU_SYNC);
+    iodma_plat_bug("platform mapping returned a bad segment count");
+    return kEIO;
+  }
+  mapped_ = true;
+  via_ = Via::kMapping;
+  dev_list_ = make_list(dev_segs_.data(), dev_starts_.data(), nout);
+  return kOk;
+}
+
+void Command::unmap_device(u32 attrs) {
+  if (!mapped_) return;
+  iodma_plat_unmap(dev_, map_state_.data(), static_cast<int>(dir_), attrs);
+  mapped_ = false;
+}
+
+// Blocks of device-reachable memory for the prepared length that meet the
+// spec, or kENOMEM with nothing allocated. Does not touch the live state.
+int Command::alloc_copy_buffer() {
+  u64 block = u64{1} << info_.page_shift;
+  while (block < length_ && block < kMaxCopyBlock) block <<= 1;
+  // Blocks start naturally aligned: make them as aligned as the spec needs.
+  const u64 need = max_of(spec_.alignment, max_of(spec_.alignment_length,
+                                                  spec_.alignment_internal));
+  while (block < need) block <<= 1;
+  const u64 nblocks = (length_ + block - 1) / block;
+  if (nblocks > kU32Max) return kENOMEM;
+  const u32 n = static_cast<u32>(nblocks);
+  if (!cb_blocks_.reserve(n, gfp_) || !cb_segs_.reserve(n, gfp_) ||
+      !cb_starts_.reserve(n, gfp_))
+    return kENOMEM;
+  for (u32 i = 0; i < n; i++) {
+    CopyBlock& b = cb_blocks_.data()[i];
+    unsigned long long dma = 0;
+    b.cpu =
+        iodma_plat_cb_alloc(dev_, block, static_cast<int>(dir_), gfp_, &dma);
+    if (b.cpu == nullptr) {
+      cb_block_ = block;
+      cb_count_ = i;
+      free_copy_buffer();
+      return kENOMEM;
+    }
+    b.dma = dma;
+    cb_segs_.data()[i] = DevSeg{dma, min_of(block, length_ - u64{i} * block)};
+  }
+  cb_block_ = block;
+  cb_count_ = n;
+  cb_list_ = make_list(cb_segs_.data(), cb_starts_.data(), n);
+  // Memory the engine cannot use (above its address bits) is no buffer.
+  if (!meets_spec_fast(spec_, cb_list_) && check_walk(spec_, cb_list_) != kOk) {
+    free_copy_buffer();
+    return kENOMEM;
+  }
+  return kOk;
+}
+
+// Point the device at the copy buffer. A buffer the device may write is
+// always filled from the descriptor, so that bytes the device leaves alone
+// come back unchanged (CVE-2022-0854); one it only reads is filled unless
+// the caller said NO_SYNC (it is zeroed, never stale).
+void Command::switch_to_copy_buffer(bool fill) {
+  via_ = Via::kCopy;
+  dev_list_ = cb_list_;
+  fast_ = meets_spec_fast(spec_, dev_list_);
+  if (fill || device_writes(dir_)) copy_md_to_cb(0, length_);
+  sync_cb(0, length_, false);
+  walker_.reset();
+}
+
+void Command::free_copy_buffer() {
+  for (u32 i = 0; i < cb_count_; i++) {
+    const CopyBlock& b = cb_blocks_.data()[i];
+    iodma_plat_cb_free(dev_, cb_block_, b.cpu, b.dma, static_cast<int>(dir_));
+  }
+  cb_count_ = 0;
+}
+
+int Command::prepare(u64 offset, u64 length, u32 flags) {
+  if (md_ == nullptr) return kENODATA;
+  if ((flags & ~kPrepareFlags) != 0) return kEINVAL;
+  const u64 md_len = md_->length();
+  if (offset >= md_len) return kEINVAL;
+  if (length == 0) length = md_len - offset;
+  if (length > md_len - offset) return kEINVAL;
+  if (nest_ > 0) {
+    if (offset != offset_ || length != length_ || nest_ == kU32Max)
+      return kEBUSY;
+    nest_++;
+    return kOk;
+  }
+  if (length > spec_.max_transfer_size) return kENOSPC;
+  if ((length & (spec_.alignment_length - 1)) != 0) return kEINVAL;
+
+  offset_ = offset;
+  length_ = length;
+  dir_ = md_->dir();
+  int err = pin(offset, length);
+  if (err != kOk) return err;
+  err = gather(offset, length);
+  if (err == kOk) err = map_device(flags);
+  // -EIO: the platform cannot reach this memory for the device (swiotlb
+  // beyond its mask): iodma's own copy buffer may still.
+  const bool unreachable =
+      err == kEIO && !spec_.iterate_only && !spec_.physical();
+  if (err != kOk && !unreachable) {
+    unpin();
+    return err;
+  }
+  bool need_copy = unreachable;
+  if (!need_copy) {
+    fast_ = meets_spec_fast(spec_, dev_list_);
+    need_copy =
+        !fast_ && !spec_.iterate_only && check_walk(spec_, dev_list_) != kOk;
+  }
+  if (need_copy) {
+    // The platform's addresses cannot meet the spec: bounce through our
+    // own buffer, which the device reaches without further bouncing.
+    int cb_err = alloc_copy_buffer();
+    unmap_device(IODMA_PLAT_SKIP_CPU_SYNC);
+    if (cb_err != kOk) {
+      unpin();
+      return unreachable ? err : cb_err;  // the first error wins
+    }
+    switch_to_copy_buffer((flags & IODMA_CORE_PREPARE_NO_SYNC) == 0);
+  }
+  walker_.reset();
+  nest_ = 1;
+  return kOk;
+}
+
+int Command::prepare_with_spec(const iodma_core_spec& raw, u64 offset,
+                               u64 length, u32 flags) {
+  if (nest_ > 0) return kEBUSY;
+  const DeviceInfo old_info = info_;
+  const iodma_core_spec old_raw = raw_spec_;
+  const Spec old_spec = spec_;
+  int err = set_spec(raw);
+  if (err != kOk) return err;
+  err = prepare(offset, length, flags);
+  if (err != kOk) {  // a failed prepare leaves the command as it was
+    info_ = old_info;
+    raw_spec_ = old_raw;
+    spec_ = old_spec;
+  }
+  return err;
+}
+
+void Command::release(u32 unmap_attrs) {
+  if (via_ == Via::kCopy)
+    free_copy_buffer();
+  else
+    unmap_device(unmap_attrs);
+  unpin();
+  via_ = Via::kMapping;
+  nest_ = 0;
+}
+
+int Command::complete(u32 flags) {
+  if ((flags & ~kCompleteFlags) != 0) return kEINVAL;
+  if (nest_ == 0) return kENODATA;
+  if (--nest_ > 0) return kOk;
+  const bool sync = (flags & IODMA_CORE_COMPLETE_NO_SYNC) == 0;
+  if (via_ == Via::kCopy && device_writes(dir_) && sync) {
+    sync_cb(0, length_, true);
+    copy_cb_to_md(0, length_);
+  }
+  u32 attrs = 0;
+  if (!sync || (spec_.mapping == Mapping::kNonCoherent &&
+                (flags & IODMA_CORE_COMPLETE_NO_INVALIDATE) != 0))
+    attrs |= IODMA_PLAT_SKIP_CPU_SYNC;
+  release(attrs);
+  return kOk;
+}
+
+int Command::synchronize(u64 offset, u64 length, bool whole, u32 options) {
+  if ((options & ~kSyncOptions) != 0) return kEINVAL;
+  const bool for_cpu = (options & IODMA_CORE_SYNC_FOR_CPU) != 0;
+  const bool for_dev = (options & IODMA_CORE_SYNC_FOR_DEVICE) != 0;
+  if (for_cpu && for_dev) return kEINVAL;
+  if (nest_ == 0) return kENODATA;
+  if (whole) {
+    offset = 0;
+    length = length_;
+  } else {
+    if (offset >= length_) return kEINVAL;
+    if (length == 0) length = length_ - offset;
+    if (length > length_ - offset) return kEINVAL;
+  }
+
+  if ((options & IODMA_CORE_SYNC_FORCE_DOUBLE_BUFFER) != 0 &&
+      via_ != Via::kCopy) {
+    int err = alloc_copy_buffer();
+    if (err != kOk) return err;
+    // Device writes reach the descriptor before it is copied.
+    unmap_device(device_writes(dir_) ? 0 : IODMA_PLAT_SKIP_CPU_SYNC);
+    switch_to_copy_buffer(true);
+  }
+
+  if (for_cpu) {
+    if (via_ == Via::kCopy) {
+      sync_cb(offset, length, true);
+      if (device_writes(dir_)) copy_cb_to_md(offset, length);
+    } else if (mapped_ && whole) {
+      iodma_plat_sync_mapping(dev_, map_state_.data(), static_cast<int>(dir_),
+                              1);
+    } else if (mapped_) {
+      sync_mapping_range(offset, length, true);
+    }
+  }
+  if (for_dev) {
+    if (via_ == Via::kCopy) {
+      if (device_reads(dir_)) copy_md_to_cb(offset, length);
+      sync_cb(offset, length, false);
+    } else if (mapped_ && whole) {
+      iodma_plat_sync_mapping(dev_, map_state_.data(), static_cast<int>(dir_),
+                              0);
+    } else if (mapped_) {
+      sync_mapping_range(offset, length, false);
+    }
+  }
+  return kOk;
+}
+
+// Over prepared [pos, pos + len), in pieces within one copy-buffer block:
+// fn(CPU address in the block, device address, length).
+template <typename Fn>
+void Command::for_each_cb_piece(u64 pos, u64 len, Fn fn) const {
+  while (len > 0) {
+    const CopyBlock& b = cb_blocks_.data()[pos / cb_block_];
+    const u64 in_block = pos & (cb_block_ - 1);
+    const u64 piece = min_of(len, cb_block_ - in_block);
+    fn(static_cast<u8*>(b.cpu) + in_block, b.dma + in_block, piece);
+    pos += piece;
+    len -= piece;
+  }
+}
+
+// Over [pos, pos + len) of a range list, in pieces within one range:
+// fn(address, length).
+template <typename Fn>
+void Command::for_each_range_piece(const DevSegList& l, u64 pos, u64 len,
+                                   Fn fn) {
+  u32 i = l.find(pos);
+  for (u64 in = pos - l.start[i]; len > 0; i++, in = 0) {
+    const u64 piece = min_of(len, l.segs[i].len - in);
+    fn(l.segs[i].addr + in, piece);
+    len -= piece;
+  }
+}
+
+// Descriptor <-> copy buffer, in pieces within one range and one block.
+void Command::copy_md_to_cb(u64 pos, u64 len) {
+  for_each_range_piece(cpu_, pos, len, [this, &pos](u64 phys, u64 piece) {
+    for_each_cb_piece(pos, piece, [&phys](u8* cb, u64, u64 n) {
+      iodma_plat_copy_from_phys(cb, phys, n);
+      phys += n;
+    });
+    pos += piece;
+  });
+}
+
+void Command::copy_cb_to_md(u64 pos, u64 len) {
+  for_each_range_piece(cpu_, pos, len, [this, &pos](u64 phys, u64 piece) {
+    for_each_cb_piece(pos, piece, [&phys](u8* cb, u64, u64 n) {
+      iodma_plat_copy_to_phys(phys, cb, n);
+      phys += n;
+    });
+    pos += piece;
+  });
+}
+
+void Command::sync_cb(u64 pos, u64 len, bool for_cpu) {
+  for_each_cb_piece(pos, len, [this, for_cpu](u8*, u64 dma, u64 n) {
+    iodma_plat_sync_range(dev_, dma, n, static_cast<int>(dir_), for_cpu);
+  });
+}
+
+void Command::sync_mapping_range(u64 pos, u64 len, bool for_cpu) {
+  for_each_range_piece(dev_list_, pos, len, [this, for_cpu](u64 dma, u64 n) {
+    iodma_plat_sync_range(dev_, dma, n, static_cast<int>(dir_), for_cpu);
+  });
+}
+
+size_t Command::read_bytes(u64 offset, void* buf, size_t len) {
+  if (nest_ == 0 || buf == nullptr || offset >= length_) return 0;
+  const u64 n = min_of<u64>(len, length_ - offset);
+  u8* out = static_cast<u8*>(buf);
+  if (via_ == Via::kCopy) {
+    for_each_cb_piece(offset, n, [&out](u8* cb, u64, u64 piece) {
+      copy_bytes(out, cb, piece);
+      out += piece;
+    });
+  } else {
+    for_each_range_piece(cpu_, offset, n, [&out](u64 phys, u64 piece) {
+      iodma_plat_copy_from_phys(out, phys, piece);
+      out += piece;
+    });
+  }
+  return n;
+}
+
+size_t Command::write_bytes(u64 offset, const void* buf, size_t len) {
+  if (nest_ == 0 || buf == nullptr || offset >= length_) return 0;
+  const u64 n = min_of<u64>(len, length_ - offset);
+  const u8* in = static_cast<const u8*>(buf);
+  if (via_ == Via::kCopy) {
+    for_each_cb_piece(offset, n, [&in](u8* cb, u64, u64 piece) {
+      copy_bytes(cb, in, piece);
+      in += piece;
+    });
+  } else {
+    for_each_range_piece(cpu_, offset, n, [&in](u64 phys, u64 piece) {
+      iodma_plat_copy_to_phys(phys, in, piece);
+      in += piece;
+    });
+  }
+  return n;
+}
+
+}  // namespace iodma
