@@ -194,4 +194,14 @@ u32 iodma_cmd_alignment_internal(const struct iodma_cmd *cmd);
 u64 iodma_cmd_segment_boundary(const struct iodma_cmd *cmd);
 u32 iodma_cmd_mapping(const struct iodma_cmd *cmd);
 
+/* A pool of identical commands (IOKit IOCommandPool). */
+struct iodma_pool;
+struct iodma_pool *iodma_pool_create(struct device *dev,
+				     const struct iodma_spec *spec,
+				     size_t priv_size, unsigned int count,
+				     gfp_t gfp);
+struct iodma_cmd *iodma_pool_get(struct iodma_pool *pool, bool wait);
+void iodma_pool_put(struct iodma_pool *pool, struct iodma_cmd *cmd);
+void iodma_pool_destroy(struct iodma_pool *pool);
+
 #endif /* _LINUX_IODMA_H */
