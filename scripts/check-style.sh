@@ -3,11 +3,13 @@
 #  - checkpatch --strict on the C shim, KUnit suites, samples and C headers;
 #  - clang-format on the C++ core, runtime and host tests;
 #  - kernel-doc warnings on the shim;
-#  - every exported symbol documented with Context: and Return:.
+#  - every exported symbol documented with Context: and Return:;
+#  - Documentation/*.rst parses without warnings (docutils; Sphinx-only
+#    directives accepted).
 # Writes out/results/style ("P F").
 set -euo pipefail
 . "$(dirname "$0")/lib/common.sh"
-need_pkgs clang-format perl linux-source-6.12 xz-utils
+need_pkgs clang-format perl linux-source-6.12 xz-utils python3-docutils
 
 cd "$IODMA_TOP"
 results=out/results
@@ -77,6 +79,41 @@ PY
 	pass "exported symbols documented"
 else
 	fail "exported symbols documented (above)"
+fi
+
+if python3 - Documentation/*.rst <<'PY'; then
+import sys
+from docutils import nodes
+from docutils.core import publish_doctree
+from docutils.parsers.rst import Directive, directives
+from docutils.parsers.rst.directives.body import CodeBlock
+
+
+class Ignored(Directive):
+    has_content = True
+    optional_arguments = 10
+    option_spec = {"maxdepth": directives.unchanged}
+
+    def run(self):
+        return []
+
+
+directives.register_directive("toctree", Ignored)
+directives.register_directive("code-block", CodeBlock)
+bad = 0
+for path in sys.argv[1:]:
+    try:
+        publish_doctree(open(path).read(), source_path=path,
+                        settings_overrides={"report_level": 2,
+                                            "halt_level": 2})
+    except Exception as e:  # docutils raises SystemMessage at halt_level
+        print(f"{path}: {e}", file=sys.stderr)
+        bad = 1
+sys.exit(bad)
+PY
+	pass "documentation parses"
+else
+	fail "documentation parses (above)"
 fi
 
 echo "$p $f" >"$results/style"
