@@ -2,16 +2,20 @@
 # iodma: one target per job. Scripts print what they do and fail loudly.
 #
 #   make               modules for KDIR (default: the running kernel)
-#   make check         every test: style, host (GoogleTest), KUnit in QEMU
+#   make demo          the edu driver doing real DMA in QEMU on Debian's
+#                      stock 6.12 kernel (no kernel build)
+#   make check         every test: style, host (GoogleTest), KUnit and the
+#                      demo on the test kernel, in QEMU
 #   make check-host    host tests of the core (ASan + UBSan) and style checks
 #   make check-kunit   KUnit suites in every QEMU configuration
+#   make check-demo    the demo's transfers on the test kernel (checked)
 #   make clean         remove build products (out/)
 
 KDIR ?= /lib/modules/$(shell uname -r)/build
 KREL := $(shell cat $(KDIR)/include/config/kernel.release 2>/dev/null || echo unknown)
 OUT := $(CURDIR)/out
 
-.PHONY: all modules check check-host check-style check-kunit clean
+.PHONY: all modules demo check check-host check-style check-kunit check-demo clean
 
 all: modules
 
@@ -27,6 +31,12 @@ check-host: check-style
 check-kunit:
 	@scripts/check-kunit.sh
 
+demo:
+	@scripts/demo.sh stock
+
+check-demo:
+	@scripts/demo.sh test
+
 # Every stage runs even when an earlier one fails; the summary counts a
 # stage that produced no result as one failure.
 check:
@@ -34,7 +44,8 @@ check:
 	-@scripts/check-style.sh
 	-@scripts/check-host.sh
 	-@scripts/check-kunit.sh
-	@scripts/summary.sh $(OUT)/results style host kunit
+	-@scripts/demo.sh test
+	@scripts/summary.sh $(OUT)/results style host kunit demo
 
 clean:
 	rm -rf $(OUT)

@@ -25,8 +25,10 @@ rsync -a --delete \
 	--include='/scripts/check-core-object.sh' --exclude='*' \
 	"$IODMA_TOP/" "$out/"
 
+# The kernel's own compiler (Debian's stock headers name gcc-12).
 cc=gcc
-command -v ccache >/dev/null && cc="ccache gcc"
+grep -q 'x86_64-linux-gnu-gcc-12' "$kdir/.config" 2>/dev/null && cc=x86_64-linux-gnu-gcc-12
+command -v ccache >/dev/null && cc="ccache $cc"
 say "building modules against $kdir in $out"
 set +e
 make -C "$kdir" M="$out" CC="$cc" -j"$(nproc)" modules "$@" 2>&1 | tee "$out/build.log"

@@ -20,25 +20,8 @@ import sys
 
 RESULT = re.compile(r"^(\s*)(ok|not ok) (\d+)\s*(.*?)(\s+#\s*(SKIP|TODO).*)?$")
 PLAN = re.compile(r"^(\s*)1\.\.(\d+)\s*$")
-# What the kernel prints when one of its checkers fires.
-REPORTS = [
-    re.compile(p)
-    for p in (
-        r"WARNING:",
-        r"BUG:",
-        r"Oops",
-        r"Kernel panic",
-        r"general protection fault",
-        r"KASAN",
-        r"UBSAN",
-        r"DMA-API:",
-        r"possible (circular|recursive) locking",
-        r"inconsistent lock state",
-        r"suspected memory leak",
-        r"Call Trace:",
-        r"IODMA-ERROR",
-    )
-]
+sys.path.insert(0, str(pathlib.Path(__file__).resolve().parent / "lib"))
+from kernel_clean import problems  # noqa: E402
 
 
 def expected_suites(src_dir):
@@ -130,29 +113,7 @@ def main():
     for s in expected_suites(a.suites_from):
         if s not in suites:
             clean.append(f"suite {s} missing from the run")
-    if "IODMA-RUN-COMPLETE" not in console:
-        clean.append("run did not complete (crash or timeout; see console.log)")
-    in_leak = False
-    for line in console.splitlines():
-        if "IODMA-KMEMLEAK-BEGIN" in line:
-            in_leak = True
-            continue
-        if "IODMA-KMEMLEAK-END" in line:
-            in_leak = False
-            continue
-        if in_leak and line.strip():
-            clean.append(f"kmemleak: {line.strip()}")
-            continue
-        for r in REPORTS:
-            if r.search(line):
-                clean.append(f"console: {line.strip()}")
-                break
-    m = re.search(r"IODMA-DMA-API-ERRORS (\S+)", console)
-    if not m or m.group(1) != "0":
-        clean.append(f"DMA-API debug error count: {m.group(1) if m else 'not reported'}")
-    m = re.search(r"IODMA-LOCKDEP (\S+)", console)
-    if not m or m.group(1) != "1":
-        clean.append(f"lockdep debug_locks: {m.group(1) if m else 'not reported'} (1 = no report)")
+    clean += problems(console)
     if clean:
         failed += 1
         fails += [f"{a.name}: kernel clean: {c}" for c in clean[:40]]

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# Usage: make-initramfs.sh OUT.cpio.gz MODULE.ko...
-# A busybox initramfs carrying the given modules and scripts/qemu/init.
+# Usage: make-initramfs.sh OUT.cpio.gz FILE...
+# A busybox initramfs carrying scripts/qemu/init and the given files:
+# modules (*.ko) go to /lib/modules, programs to /bin.
 set -euo pipefail
 . "$(dirname "$0")/lib/common.sh"
 need_pkgs busybox-static cpio
@@ -14,8 +15,11 @@ cp /bin/busybox "$root/bin/busybox"
 cp "$IODMA_TOP/scripts/qemu/init" "$root/init"
 chmod +x "$root/init"
 for m in "$@"; do
-	[ -f "$m" ] || die "module $m not built"
-	cp "$m" "$root/lib/modules/"
+	[ -f "$m" ] || die "$m not built"
+	case $m in
+	*.ko) cp "$m" "$root/lib/modules/" ;;
+	*) cp "$m" "$root/bin/" ;;
+	esac
 done
 mkdir -p "$(dirname "$out")"
 (cd "$root" && find . | cpio -o -H newc --quiet | gzip -1) >"$out"

@@ -5,6 +5,8 @@
 # separated) in order. Console goes to LOGDIR/console.log, KTAP from the
 # second serial port to LOGDIR/ktap.log. Exit status is QEMU's (124 on
 # timeout); judging the run is scripts/ktap-check.py's job.
+# Environment: EDU_DMA_BITS (edu dma_mask), IODMA_APPEND (more kernel
+# arguments, e.g. iodma.run= and iodma.modargs=), IODMA_ACCEL (tcg/kvm).
 set -euo pipefail
 . "$(dirname "$0")/lib/common.sh"
 . "$(dirname "$0")/lib/qemu-configs.sh"
@@ -20,11 +22,11 @@ rm -f "$logdir/console.log" "$logdir/ktap.log"
 say "qemu [$cfg]: ${QEMU_ARGS[*]} / $KERNEL_ARGS"
 start=$(date +%s)
 set +e
-timeout --foreground -k 10 "$tmo" qemu-system-x86_64 -accel tcg -cpu max \
+timeout --foreground -k 10 "$tmo" qemu-system-x86_64 -accel "${IODMA_ACCEL:-tcg}" -cpu max \
 	-nographic -no-reboot -display none -monitor none \
 	"${QEMU_ARGS[@]}" \
 	-kernel "$kernel" -initrd "$initrd" \
-	-append "console=ttyS0 panic=-1 oops=panic loglevel=6 kunit.enable=1 $KERNEL_ARGS iodma.config=$cfg iodma.mods=$mods" \
+	-append "console=ttyS0 panic=-1 oops=panic loglevel=6 kunit.enable=1 $KERNEL_ARGS iodma.config=$cfg iodma.mods=$mods ${IODMA_APPEND:-}" \
 	-serial "file:$logdir/console.log" -serial "file:$logdir/ktap.log" \
 	</dev/null >"$logdir/qemu.log" 2>&1
 rc=$?

@@ -1,0 +1,43 @@
+#!/usr/bin/env bash
+# Fetch (or find in the cache) Debian's stock 6.12 kernel image and the
+# headers to build modules for it, without installing a kernel on the host:
+# apt-get download + dpkg-deb -x into $IODMA_CACHE/stock/<release>.
+# Prints two lines: the headers directory (KDIR) and the vmlinuz path.
+set -euo pipefail
+. "$(dirname "$0")/lib/common.sh"
+need_pkgs dpkg-dev gcc-12 g++-12 make libelf-dev kmod dwarves
+
+rel=${IODMA_STOCK_RELEASE:-}
+if [ -z "$rel" ]; then
+	rel=$(apt-cache search --names-only '^linux-image-6\.12\.[0-9]+\+deb12-amd64$' |
+		awk '{print $1}' | sed 's/^linux-image-//; s/-amd64$//' | sort -V | tail -1)
+	if [ -z "$rel" ]; then
+		say "refreshing the package lists to find Debian's 6.12 kernel"
+		apt-get update -qq >/dev/null 2>&1 || true
+		rel=$(apt-cache search --names-only '^linux-image-6\.12\.[0-9]+\+deb12-amd64$' |
+			awk '{print $1}' | sed 's/^linux-image-//; s/-amd64$//' | sort -V | tail -1)
+	fi
+fi
+[ -n "$rel" ] || die "no linux-image-6.12.*+deb12-amd64 package in the archive"
+dir=$IODMA_CACHE/stock/$rel
+kdir=$dir/root/usr/src/linux-headers-$rel-amd64
+vmlinuz=$dir/root/boot/vmlinuz-$rel-amd64
+
+if [ ! -f "$dir/.done" ]; then
+	say "fetching Debian's stock kernel $rel (image, headers, kbuild)"
+	rm -rf "$dir"
+	mkdir -p "$dir/debs" "$dir/root"
+	(cd "$dir/debs" && apt-get download -q \
+		"linux-image-$rel-amd64" "linux-headers-$rel-amd64" \
+		"linux-headers-$rel-common" "linux-kbuild-$rel" >&2 2>/dev/null) ||
+		die "apt-get download of the $rel kernel packages failed"
+	for d in "$dir"/debs/*.deb; do dpkg-deb -x "$d" "$dir/root"; done
+	rm -rf "$dir/debs"
+	# The headers' Makefile includes the common tree by absolute path.
+	sed -i "s|^include /usr/src/|include $dir/root/usr/src/|" "$kdir/Makefile"
+	[ -f "$vmlinuz" ] && [ -f "$kdir/Module.symvers" ] ||
+		die "unexpected layout of the $rel packages"
+	touch "$dir/.done"
+fi
+echo "$kdir"
+echo "$vmlinuz"
