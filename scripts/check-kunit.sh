@@ -21,12 +21,19 @@ kos=()
 for m in "${mods[@]}"; do kos+=("$out/test-kernel/$m.ko"); done
 "$IODMA_TOP/scripts/make-initramfs.sh" "$out/kunit/initramfs.cpio.gz" "${kos[@]}"
 
+# Two guests at a time: each TCG guest keeps one host core busy.
+jobs=${IODMA_JOBS:-$(nproc)}
+for cfg in "${configs[@]}"; do
+	while [ "$(jobs -rp | wc -l)" -ge "$jobs" ]; do wait -n || true; done
+	"$IODMA_TOP/scripts/run-qemu.sh" "$cfg" "$kdir/arch/x86/boot/bzImage" \
+		"$out/kunit/initramfs.cpio.gz" "$out/kunit/$cfg" \
+		"$(IFS=,; echo "${mods[*]}")" &
+done
+wait || true
+
 total_p=0 total_f=0
 for cfg in "${configs[@]}"; do
 	logdir=$out/kunit/$cfg
-	"$IODMA_TOP/scripts/run-qemu.sh" "$cfg" "$kdir/arch/x86/boot/bzImage" \
-		"$out/kunit/initramfs.cpio.gz" "$logdir" "$(IFS=,; echo "${mods[*]}")" ||
-		say "qemu [$cfg] did not exit cleanly; the run is judged below"
 	python3 "$IODMA_TOP/scripts/ktap-check.py" --name "kunit[$cfg]" \
 		--logdir "$logdir" --suites-from "$IODMA_TOP/kunit" || true
 	read -r p f <"$logdir/counts"
