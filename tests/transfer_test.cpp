@@ -220,6 +220,52 @@ TEST_F(XferTest, NoAllocationAfterFirstPrepare) {
   EXPECT_EQ(fake::total_allocs(), allocs);
 }
 
+// The same for every descriptor kind and platform mode: after warm-up, a
+// prepare/gen/complete cycle (no copy buffer) allocates nothing.
+TEST_F(XferTest, ZeroAllocationsPerCycleEveryKindAndMode) {
+  for (fake::Mode mode :
+       {fake::Mode::kDirect, fake::Mode::kSwiotlb, fake::Mode::kIommu}) {
+    dev_.mode = mode;
+    fake::map_user(0x50000000, {0x5000000, 0x5002000, 0x5004000}, true);
+    static fake::Page pg[3] = {{0x6000000}, {0x6002000}, {0x6004000}};
+    static void* pages[3] = {&pg[0], &pg[1], &pg[2]};
+    fake::add_ram(0x6000000, 0x6000);
+    fake::SgTable t{{{0x7000000, 5000}, {0x7004000, 7000}}};
+    fake::add_ram(0x7000000, 0x8000);
+    std::vector<iodma_core_md_desc> descs(6);
+    descs[0] = {IODMA_CORE_MD_KVA, kBidi, fake::kmalloc_at(0x100000, 12288)};
+    descs[0].len = 12288;
+    descs[1] = {IODMA_CORE_MD_KVA, kBidi,
+                fake::vmalloc_of({0x400000, 0x402000, 0x404000})};
+    descs[1].len = 12288;
+    descs[2] = {IODMA_CORE_MD_PAGES, kBidi, nullptr, pages, 3};
+    descs[2].len = 12288;
+    descs[3] = {IODMA_CORE_MD_USER, kBidi};
+    descs[3].uaddr = 0x50000000;
+    descs[3].len = 12288;
+    descs[4] = {IODMA_CORE_MD_SGTABLE, kBidi};
+    descs[4].sgt = &t;
+    descs[5] = {IODMA_CORE_MD_PHYS, kBidi};
+    descs[5].phys = 0x6000000;
+    descs[5].len = 8192;
+    for (auto& d : descs) {
+      iodma_cmd* c = cmd();
+      ASSERT_EQ(iodma_core_cmd_set_md(c, make_md(d), 0), 0);
+      for (int i = 0; i < 3; i++) {
+        const long before = fake::total_allocs();
+        ASSERT_EQ(iodma_core_cmd_prepare(c, 0, 0, 0), 0);
+        EXPECT_FALSE(iodma_core_cmd_is_double_buffered(c));
+        gen_all(c, 2);
+        ASSERT_EQ(iodma_core_cmd_complete(c, 0), 0);
+        if (i > 0) {
+          EXPECT_EQ(fake::total_allocs(), before)
+              << "kind " << d.kind << " mode " << static_cast<int>(mode);
+        }
+      }
+    }
+  }
+}
+
 TEST_F(XferTest, NoSyncAndNoFlushBecomeSkipCpuSync) {
   iodma_core_spec s = spec();
   iodma_cmd* c = cmd(s);

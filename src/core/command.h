@@ -102,6 +102,8 @@ class Command {
                                    Fn fn);
 
   [[nodiscard]] int walk_checked(Walker* w, u32 count, u32* n) const;
+  template <typename Writer>
+  [[nodiscard]] int emit(Walker* w, u32 count, u32* n, Writer write) const;
 
   void* dev_;
   DeviceInfo info_;

@@ -15,35 +15,28 @@ u64 to_order(u64 v, bool big) {
   return big == kLittleEndianHost ? __builtin_bswap64(v) : v;
 }
 
-// Write segment i into the caller's array. 32-bit values cannot truncate:
-// the resolved spec keeps addresses and lengths below 2^32.
-bool write_segment(const Spec& spec, void* segments, u32 i, u64 addr, u64 len) {
-  u8* base = static_cast<u8*>(segments);
-  switch (spec.format) {
-    case Format::kHost32:
-    case Format::kBig32:
-    case Format::kLittle32: {
-      const bool big = spec.format == Format::kBig32 ||
-                       (spec.format == Format::kHost32 && !kLittleEndianHost);
-      const u32 v[2] = {to_order(static_cast<u32>(addr), big),
-                        to_order(static_cast<u32>(len), big)};
-      __builtin_memcpy(base + size_t{i} * sizeof(v), v, sizeof(v));
-      return true;
-    }
-    case Format::kHost64:
-    case Format::kBig64:
-    case Format::kLittle64: {
-      const bool big = spec.format == Format::kBig64 ||
-                       (spec.format == Format::kHost64 && !kLittleEndianHost);
-      const u64 v[2] = {to_order(addr, big), to_order(len, big)};
-      __builtin_memcpy(base + size_t{i} * sizeof(v), v, sizeof(v));
-      return true;
-    }
-    case Format::kCustom:
-      return spec.seg_fn(segments, i, addr, len, spec.seg_ctx);
+// Writers, one per format, so the emit loop has no switch per segment.
+// 32-bit values cannot truncate: the resolved spec keeps addresses and
+// lengths below 2^32.
+template <typename T, bool kBig>
+struct PairWriter {
+  void* segments;
+  bool operator()(u32 i, u64 addr, u64 len) const {
+    const T v[2] = {to_order(static_cast<T>(addr), kBig),
+                    to_order(static_cast<T>(len), kBig)};
+    __builtin_memcpy(static_cast<u8*>(segments) + size_t{i} * sizeof(v), v,
+                     sizeof(v));
+    return true;
   }
-  return false;
-}
+};
+
+struct CustomWriter {
+  void* segments;
+  const Spec* spec;
+  bool operator()(u32 i, u64 addr, u64 len) const {
+    return spec->seg_fn(segments, i, addr, len, spec->seg_ctx);
+  }
+};
 
 }  // namespace
 
@@ -56,6 +49,31 @@ int Command::walk_checked(Walker* w, u32 count, u32* n) const {
     int err = w->next(spec_, dev_list_, &addr, &len);
     if (err != kOk) return err;
   }
+  *n = i;
+  return kOk;
+}
+
+// Up to `count` segments from w through `write`: kOk with *n written, or
+// the error (a refused segment leaves the caller's walker unmoved, since w
+// is a copy the caller only keeps on success).
+template <typename Writer>
+int Command::emit(Walker* wp, u32 count, u32* n, Writer write) const {
+  // Locals: the stores through `write` may alias anything reachable from
+  // `this`, which would force a reload of every field on every segment.
+  const Spec spec = spec_;
+  const DevSegList list = dev_list_;
+  Walker w = *wp;
+  u32 i = 0;
+  for (; i < count && w.pos() < list.total; i++) {
+    u64 addr, len;
+    int err = w.next(spec, list, &addr, &len);
+    if (err != kOk) {
+      iodma_plat_bug("segment walk failed after its check");
+      return err;
+    }
+    if (!write(i, addr, len)) return kEOVERFLOW;
+  }
+  *wp = w;
   *n = i;
   return kOk;
 }
@@ -83,20 +101,35 @@ int Command::gen_segments(u64* offset, void* segments, u32* count) {
     int err = walk_checked(&probe, *count, &n);
     if (err != kOk) return err;
   }
-  u32 i = 0;
-  for (; i < *count && w.pos() < length_; i++) {
-    u64 addr, len;
-    int err = w.next(spec_, dev_list_, &addr, &len);
-    if (err != kOk) {
-      iodma_plat_bug("segment walk failed after its check");
-      return err;
-    }
-    // A refused segment leaves the walk where it was.
-    if (!write_segment(spec_, segments, i, addr, len)) return kEOVERFLOW;
+  u32 n = 0;
+  int err = kOk;
+  switch (spec_.format) {
+    case Format::kHost32:
+      err = emit(&w, *count, &n, PairWriter<u32, !kLittleEndianHost>{segments});
+      break;
+    case Format::kBig32:
+      err = emit(&w, *count, &n, PairWriter<u32, true>{segments});
+      break;
+    case Format::kLittle32:
+      err = emit(&w, *count, &n, PairWriter<u32, false>{segments});
+      break;
+    case Format::kHost64:
+      err = emit(&w, *count, &n, PairWriter<u64, !kLittleEndianHost>{segments});
+      break;
+    case Format::kBig64:
+      err = emit(&w, *count, &n, PairWriter<u64, true>{segments});
+      break;
+    case Format::kLittle64:
+      err = emit(&w, *count, &n, PairWriter<u64, false>{segments});
+      break;
+    case Format::kCustom:
+      err = emit(&w, *count, &n, CustomWriter{segments, &spec_});
+      break;
   }
+  if (err != kOk) return err;
   walker_ = w;
   *offset = w.pos();
-  *count = i;
+  *count = n;
   return kOk;
 }
 

@@ -65,6 +65,87 @@ class Walker {
   u64 in_ = 0;
 };
 
+namespace walk_detail {
+
+// Length of the longest cut t in (0, room] after which the next segment
+// starts `ai`-aligned with t a multiple of `al`, for a segment starting at
+// `addr`; 0 if there is none. ai and al are powers of two.
+inline u64 aligned_cut(u64 addr, u64 room, u64 al, u64 ai) {
+  u64 first, step;
+  if (al >= ai) {
+    if ((addr & (ai - 1)) != 0) return 0;
+    first = al;
+    step = al;
+  } else {
+    if ((addr & (al - 1)) != 0) return 0;
+    first = (ai - (addr & (ai - 1))) & (ai - 1);
+    if (first == 0) first = ai;
+    step = ai;
+  }
+  if (room < first) return 0;
+  return first + align_down(room - first, step);
+}
+
+// Bytes from addr to the next multiple of `boundary` (a power of two).
+inline u64 to_boundary(u64 addr, u64 boundary) {
+  return boundary - (addr & (boundary - 1));  // never 0
+}
+
+}  // namespace walk_detail
+
+// Inline: gen_segments calls it once per segment, and on kernels with
+// return thunks and call-depth tracking every call costs.
+inline void Walker::advance(const DevSegList& list, u64 len) {
+  pos_ += len;
+  in_ += len;
+  while (idx_ < list.count && in_ >= list.segs[idx_].len) {
+    in_ -= list.segs[idx_].len;
+    idx_++;
+  }
+}
+
+inline int Walker::next(const Spec& spec, const DevSegList& list, u64* out_addr,
+                        u64* out_len) {
+  const DevSeg* s = list.segs;
+  const u64 addr = s[idx_].addr + in_;
+  const u64 start_align = pos_ == 0 ? spec.alignment : spec.alignment_internal;
+  if ((addr & (start_align - 1)) != 0) return kEINVAL;
+  if ((pos_ & (spec.alignment_length - 1)) != 0) return kEINVAL;
+
+  const u64 remaining = list.total - pos_;
+  u64 limit = min_of(remaining, spec.max_segment_size);
+  if (spec.segment_boundary != 0)
+    limit =
+        min_of(limit, walk_detail::to_boundary(addr, spec.segment_boundary));
+
+  // Coalesce following ranges while they continue this one.
+  u64 run = s[idx_].len - in_;
+  for (u32 j = idx_; run < limit && j + 1 < list.count &&
+                     s[j + 1].addr == s[j].addr + s[j].len;
+       j++)
+    run += s[j + 1].len;
+
+  u64 len;
+  if (run < limit) {
+    // Cut by a discontinuity: the length must already be whole units.
+    len = run;
+    if ((len & (spec.alignment_length - 1)) != 0) return kEINVAL;
+  } else if (limit == remaining) {
+    len = remaining;  // the last segment: remaining is whole units
+  } else {
+    len = walk_detail::aligned_cut(addr, limit, spec.alignment_length,
+                                   spec.alignment_internal);
+    if (len == 0) return kEINVAL;
+  }
+  if (addr > spec.max_address || len - 1 > spec.max_address - addr)
+    return kEOVERFLOW;
+
+  *out_addr = addr;
+  *out_len = len;
+  advance(list, len);
+  return kOk;
+}
+
 }  // namespace iodma
 
 #endif  // IODMA_CORE_SEGMENTS_H
