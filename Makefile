@@ -4,6 +4,7 @@
 #   make               modules for KDIR (default: the running kernel)
 #   make demo          the edu driver doing real DMA in QEMU on Debian's
 #                      stock 6.12 kernel (no kernel build)
+#   make bench         iodma against the raw DMA API: table, CSV, PNG
 #   make check         every test: style, host (GoogleTest), KUnit and the
 #                      demo on the test kernel, in QEMU
 #   make check-host    host tests of the core (ASan + UBSan) and style checks
@@ -15,7 +16,7 @@ KDIR ?= /lib/modules/$(shell uname -r)/build
 KREL := $(shell cat $(KDIR)/include/config/kernel.release 2>/dev/null || echo unknown)
 OUT := $(CURDIR)/out
 
-.PHONY: all modules demo check check-host check-style check-kunit check-demo clean
+.PHONY: all modules demo bench check check-host check-style check-kunit check-demo clean
 
 all: modules
 
@@ -33,6 +34,9 @@ check-kunit:
 
 demo:
 	@scripts/demo.sh stock
+
+bench:
+	@scripts/bench.sh
 
 check-demo:
 	@scripts/demo.sh test

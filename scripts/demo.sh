@@ -29,7 +29,7 @@ test)
 esac
 
 "$IODMA_TOP/scripts/build-modules.sh" "$kdir" "$iodma" >/dev/null
-"$IODMA_TOP/scripts/build-edu.sh" "$kdir" "$iodma" "$out/edu" 2>/dev/null
+"$IODMA_TOP/scripts/build-sample.sh" "$kdir" "$iodma" edu "$out/edu" 2>/dev/null
 "$IODMA_TOP/scripts/make-initramfs.sh" "$out/initramfs.cpio.gz" \
 	"$iodma/iodma.ko" "$out/edu/edu_dma.ko" "$out/edu/edu-demo"
 

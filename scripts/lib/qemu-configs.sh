@@ -4,7 +4,8 @@
 IODMA_CONFIGS=(direct swiotlb iommu-strict iommu-lazy smp4)
 
 # qemu_config NAME: set QEMU_ARGS (array) and KERNEL_ARGS (string) for NAME.
-# EDU_DMA_MASK (bits, default QEMU's 28) sets the edu device's reach.
+# EDU_DMA_BITS (default QEMU's 28) sets the edu device's reach; IODMA_SMP
+# overrides the number of vCPUs.
 qemu_config() {
 	local name=$1 edu="edu"
 	[ -n "${EDU_DMA_BITS:-}" ] &&
@@ -23,4 +24,13 @@ qemu_config() {
 	smp4) QEMU_ARGS=(-machine q35 -smp 4 -m 1G -device "$edu") ;;
 	*) die "unknown QEMU configuration '$name' (known: ${IODMA_CONFIGS[*]})" ;;
 	esac
+	if [ -n "${IODMA_SMP:-}" ]; then
+		local i
+		for i in "${!QEMU_ARGS[@]}"; do
+			if [ "${QEMU_ARGS[$i]}" = -smp ]; then
+				QEMU_ARGS[i + 1]=$IODMA_SMP
+			fi
+		done
+	fi
+	return 0
 }
