@@ -421,7 +421,7 @@ static void xfer_copy_buffer_test(struct kunit *test)
 				   .max_segment_size = 4095 };
 	struct seglist *sl = kunit_kzalloc(test, sizeof(*sl), GFP_KERNEL);
 	bool translated = iodma_kunit_expect_translated();
-	bool force = !strcmp(iodma_kunit_config(), "swiotlb");
+	bool force = !strncmp(iodma_kunit_config(), "swiotlb", 7);
 	struct iodma_seg32 seg[8];
 	int round;
 
@@ -622,12 +622,69 @@ static void xfer_destroy_prepared_test(struct kunit *test)
 	iodma_cmd_destroy(cmd);	/* DMA-API debug and kmemleak check the rest */
 }
 
+/*
+ * swiotlb exhaustion: prepares beyond the pool's capacity fail with
+ * -ENOMEM (no copy-buffer fallback hides it), nothing is left behind, and
+ * after the completes the same prepares succeed again. With a pool of
+ * normal size (or none) all of them succeed.
+ */
+static void xfer_swiotlb_exhaustion_test(struct kunit *test)
+{
+	struct device *dev = iodma_kunit_edu_dev(test);
+	struct iodma_spec spec = { .format = IODMA_FMT_HOST64 };
+	bool tiny = !strcmp(iodma_kunit_config(), "swiotlb-tiny");
+	struct iodma_cmd *cmd[8];
+	unsigned int i, ok = 0, again = 0, enomem = 0;
+
+	for (i = 0; i < ARRAY_SIZE(cmd); i++) {
+		void *buf = kunit_kzalloc(test, SZ_64K, GFP_KERNEL);
+		struct iodma_md *md;
+
+		KUNIT_ASSERT_NOT_NULL(test, buf);
+		cmd[i] = iodma_cmd_create(dev, &spec, 0, GFP_KERNEL);
+		KUNIT_ASSERT_NOT_ERR_OR_NULL(test, cmd[i]);
+		md = iodma_md_from_kva(buf, SZ_64K, DMA_TO_DEVICE, GFP_KERNEL);
+		KUNIT_ASSERT_NOT_ERR_OR_NULL(test, md);
+		KUNIT_ASSERT_EQ(test, 0, iodma_cmd_set_md(cmd[i], md, false));
+		iodma_md_put(md);
+	}
+	for (i = 0; i < ARRAY_SIZE(cmd); i++) {
+		int err = iodma_cmd_prepare(cmd[i], 0, 0, 0);
+
+		if (!err) {
+			ok++;
+			continue;
+		}
+		KUNIT_EXPECT_EQ(test, err, -ENOMEM);
+		KUNIT_EXPECT_EQ(test, iodma_cmd_complete(cmd[i], 0), -ENODATA);
+		enomem++;
+	}
+	for (i = 0; i < ARRAY_SIZE(cmd); i++)
+		iodma_cmd_complete(cmd[i], 0);
+	for (i = 0; i < ok; i++)
+		again += !iodma_cmd_prepare(cmd[i], 0, 0, 0);
+	for (i = 0; i < ok; i++)
+		iodma_cmd_complete(cmd[i], 0);
+	if (tiny) {
+		KUNIT_EXPECT_GT(test, enomem, 0U);
+		KUNIT_EXPECT_GT(test, ok, 0U);
+	} else {
+		KUNIT_EXPECT_EQ(test, enomem, 0U);
+	}
+	KUNIT_EXPECT_EQ(test, again, ok);
+	kunit_info(test, "swiotlb-exhaustion enomem=%u recovered=%s\n", enomem,
+		   again == ok ? "yes" : "no");
+	for (i = 0; i < ARRAY_SIZE(cmd); i++)
+		iodma_cmd_destroy(cmd[i]);
+}
+
 static struct kunit_case iodma_xfer_cases[] = {
 	KUNIT_CASE_PARAM(xfer_matrix_test, matrix_gen),
 	KUNIT_CASE(xfer_copy_buffer_test),
 	KUNIT_CASE(xfer_synchronize_test),
 	KUNIT_CASE(xfer_errors_test),
 	KUNIT_CASE(xfer_destroy_prepared_test),
+	KUNIT_CASE(xfer_swiotlb_exhaustion_test),
 	{}
 };
 

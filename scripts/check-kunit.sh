@@ -40,5 +40,6 @@ for cfg in "${configs[@]}"; do
 	total_p=$((total_p + p)) total_f=$((total_f + f))
 done
 echo "$total_p $total_f" >"$results/kunit"
+python3 "$IODMA_TOP/scripts/robustness-kunit.py" "$out/kunit"
 echo "kunit: $total_p passed, $total_f failed"
 [ "$total_f" -eq 0 ]

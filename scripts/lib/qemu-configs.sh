@@ -1,7 +1,7 @@
 # The named QEMU configurations every checked run uses. Sourced.
 # shellcheck shell=bash
 
-IODMA_CONFIGS=(direct swiotlb iommu-strict iommu-lazy smp4)
+IODMA_CONFIGS=(direct swiotlb swiotlb-tiny iommu-strict iommu-lazy smp4)
 
 # qemu_config NAME: set QEMU_ARGS (array) and KERNEL_ARGS (string) for NAME.
 # EDU_DMA_BITS (default QEMU's 28) sets the edu device's reach; IODMA_SMP
@@ -16,6 +16,8 @@ qemu_config() {
 	case "$name" in
 	direct) ;;
 	swiotlb) KERNEL_ARGS="swiotlb=force" ;;
+	# The smallest pool swiotlb accepts (128 slots of 2 KiB), all bounced.
+	swiotlb-tiny) KERNEL_ARGS="swiotlb=128,force" ;;
 	iommu-strict | iommu-lazy)
 		QEMU_ARGS=(-machine q35,kernel-irqchip=split
 			-device intel-iommu,intremap=on -smp 1 -m 1G -device "$edu")

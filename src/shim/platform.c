@@ -183,21 +183,21 @@ static bool iodma_bounce_reachable(struct device *dev)
 #endif
 }
 
-/* Whether dma-direct would have to bounce a range the device cannot reach. */
-static bool iodma_direct_would_fail(struct device *dev,
-				    const struct iodma_plat_range *ranges,
-				    unsigned int n)
+/* Whether dma-direct will bounce some of the ranges through swiotlb. */
+static bool iodma_direct_bounces(struct device *dev,
+				 const struct iodma_plat_range *ranges,
+				 unsigned int n)
 {
-	bool force = is_swiotlb_force_bounce(dev);
 	unsigned int i;
 
 	if (iodma_dev_translated(dev))
 		return false;
-	for (i = 0; i < n; i++) {
-		if (force || !dma_capable(dev, phys_to_dma(dev, ranges[i].addr),
-					  ranges[i].len, true))
-			return !iodma_bounce_reachable(dev);
-	}
+	if (is_swiotlb_force_bounce(dev))
+		return true;
+	for (i = 0; i < n; i++)
+		if (!dma_capable(dev, phys_to_dma(dev, ranges[i].addr),
+				 ranges[i].len, true))
+			return true;
 	return false;
 }
 
@@ -214,10 +214,12 @@ int iodma_plat_map(void *dev, void *state,
 	struct iodma_map_state *st = state;
 	struct scatterlist *sg;
 	unsigned int i;
+	bool bounces;
 	int ret;
 
-	if (iodma_direct_would_fail(dev, ranges, n))
-		return -EIO;
+	bounces = iodma_direct_bounces(dev, ranges, n);
+	if (bounces && !iodma_bounce_reachable(dev))
+		return -EIO;	/* the core may use its own copy buffer */
 	sg_init_table(st->sgl, n);
 	for (i = 0; i < n; i++)
 		sg_set_page(&st->sgl[i], pfn_to_page(PHYS_PFN(ranges[i].addr)),
@@ -226,8 +228,12 @@ int iodma_plat_map(void *dev, void *state,
 	st->sgt.orig_nents = n;
 	st->sgt.nents = 0;
 	ret = dma_map_sgtable(dev, &st->sgt, dir, iodma_attrs(attrs));
+	/*
+	 * dma-direct reports a full swiotlb as -EIO; with the pool known to be
+	 * reachable, a failed bounce is exhaustion: worth a retry, -ENOMEM.
+	 */
 	if (ret)
-		return ret == -ENOMEM ? -ENOMEM : -EIO;
+		return ret == -ENOMEM || bounces ? -ENOMEM : -EIO;
 	for_each_sgtable_dma_sg(&st->sgt, sg, i) {
 		out[i].addr = sg_dma_address(sg);
 		out[i].len = sg_dma_len(sg);
