@@ -5,6 +5,7 @@
 #   make demo          the edu driver doing real DMA in QEMU on Debian's
 #                      stock 6.12 kernel (no kernel build)
 #   make bench         iodma against the raw DMA API: table, CSV, PNG
+#   make fuzz          the host fuzzer for FUZZ_SECONDS (default 2400)
 #   make check         every test: style, host (GoogleTest), KUnit and the
 #                      demo on the test kernel, in QEMU
 #   make check-host    host tests of the core (ASan + UBSan) and style checks
@@ -16,7 +17,7 @@ KDIR ?= /lib/modules/$(shell uname -r)/build
 KREL := $(shell cat $(KDIR)/include/config/kernel.release 2>/dev/null || echo unknown)
 OUT := $(CURDIR)/out
 
-.PHONY: all modules demo bench check check-host check-style check-kunit check-demo clean
+.PHONY: all modules demo bench fuzz check check-host check-style check-kunit check-demo clean
 
 all: modules
 
@@ -38,6 +39,12 @@ demo:
 bench:
 	@scripts/bench.sh
 
+# The host fuzzer, long (FUZZ_SECONDS, default 40 minutes); make check runs
+# it for a minute.
+FUZZ_SECONDS ?= 2400
+fuzz:
+	@scripts/fuzz.sh $(FUZZ_SECONDS)
+
 check-demo:
 	@scripts/demo.sh test
 
@@ -47,9 +54,10 @@ check:
 	@rm -rf $(OUT)/results
 	-@scripts/check-style.sh
 	-@scripts/check-host.sh
+	-@scripts/fuzz.sh 60 $(OUT)/results/fuzz
 	-@scripts/check-kunit.sh
 	-@scripts/demo.sh test
-	@scripts/summary.sh $(OUT)/results style host kunit demo
+	@scripts/summary.sh $(OUT)/results style host fuzz kunit demo
 
 clean:
 	rm -rf $(OUT)

@@ -32,7 +32,8 @@ fi
 c_files=$(ls src/shim/*.[ch] kunit/*.[ch] include/linux/*.h 2>/dev/null
 	find samples -name '*.[ch]' 2>/dev/null
 	grep -L namespace src/core/*.h)
-cxx_files=$(ls src/core/*.cpp src/rt/*.cpp tests/*.cpp tests/*.h 2>/dev/null
+cxx_files=$(ls src/core/*.cpp src/rt/*.cpp tests/*.cpp tests/*.h \
+	tests/bench/*.cpp tests/fuzz/*.cpp 2>/dev/null
 	grep -l namespace src/core/*.h)
 
 p=0 f=0

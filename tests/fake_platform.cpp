@@ -16,7 +16,7 @@ namespace fake {
 namespace {
 
 constexpr uint64_t kSwiotlbBase = 0x30000000;
-constexpr uint64_t kSwiotlbSize = 64ull << 20;
+constexpr uint64_t kSwiotlbSize = 2ull << 20;
 constexpr uint64_t kSwiotlbMaxMapping = 256 * 1024;
 constexpr uint64_t kIommuMaxSeg = 65536;
 constexpr uint64_t kUserTop = 0x800000000000ull;
@@ -37,6 +37,9 @@ struct Mapping {
   const Device* dev;
   int dir;
   std::vector<Entry> ents;
+  // The DMA segments handed out (IOMMU entries merged), which is what
+  // DMA-API debug records and checks syncs against.
+  std::vector<std::pair<uint64_t, uint64_t>> segs;
 };
 
 struct Block {
@@ -317,8 +320,10 @@ void iodma_plat_dev_query(void* dev, iodma_plat_dev_info* info) {
   auto* d = static_cast<fake::Device*>(dev);
   info->translated = d->mode == fake::Mode::kIommu || d->translated_override;
   info->page_shift = d->page_shift;
-  info->max_mapping_size =
-      d->mode == fake::Mode::kSwiotlb ? fake::kSwiotlbMaxMapping : d->max_seg;
+  // As the shim: the smaller of the DMA layer's limit and the device's.
+  info->max_mapping_size = std::min<uint64_t>(
+      d->max_seg,
+      d->mode == fake::Mode::kSwiotlb ? fake::kSwiotlbMaxMapping : ~0ull);
   info->seg_boundary = d->seg_boundary;
 }
 
@@ -419,7 +424,7 @@ int iodma_plat_map(void* dev, void* state, const iodma_plat_range* ranges,
   st().map_attrs = attrs;
   auto* d = static_cast<fake::Device*>(dev);
   if (st().map.fire()) return st().map.err;
-  fake::Mapping m{d, dir, {}};
+  fake::Mapping m{d, dir, {}, {}};
   uint64_t iova = 0;
   if (d->mode == fake::Mode::kIommu) {
     uint64_t total = 0;
@@ -476,6 +481,8 @@ int iodma_plat_map(void* dev, void* state, const iodma_plat_range* ranges,
     out[k++] = {e.dma, e.len};
   }
   *nout = k;
+  for (unsigned int i = 0; i < k; i++)
+    m.segs.push_back({out[i].addr, out[i].len});
   const uint64_t id = st().next_mapping++;
   std::memcpy(state, &id, sizeof(id));
   st().mappings[id] = std::move(m);
@@ -535,17 +542,21 @@ void iodma_plat_sync_range(void* dev, unsigned long long dma,
   }
   for (auto& [id, m] : st().mappings) {
     if (m.dev != dev) continue;
+    bool inside = false;
+    for (auto [a, n] : m.segs)
+      if (dma >= a && dma - a + len <= n) inside = true;
+    if (!inside) continue;
+    fake::check_dir(m.dir, dir, "sync_range");
     for (auto& e : m.ents) {
-      if (dma < e.dma || dma - e.dma + len > e.len) continue;
-      fake::check_dir(m.dir, dir, "sync_range");
-      if (e.bounce != 0) {
-        if (for_cpu && fake::writes(dir))
-          fake::bounce_copy(e, dma - e.dma, len, true);
-        if (!for_cpu && fake::reads(dir))
-          fake::bounce_copy(e, dma - e.dma, len, false);
-      }
-      return;
+      if (e.bounce == 0 || dma + len <= e.dma || e.dma + e.len <= dma) continue;
+      const uint64_t lo = std::max<uint64_t>(dma, e.dma);
+      const uint64_t hi = std::min<uint64_t>(dma + len, e.dma + e.len);
+      if (for_cpu && fake::writes(dir))
+        fake::bounce_copy(e, lo - e.dma, hi - lo, true);
+      if (!for_cpu && fake::reads(dir))
+        fake::bounce_copy(e, lo - e.dma, hi - lo, false);
     }
+    return;
   }
   fake::dma_error("sync_range of memory not mapped");
 }
