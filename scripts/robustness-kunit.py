@@ -7,6 +7,8 @@ Usage: robustness-kunit.py KUNIT_OUT_DIR
       from the swiotlb-tiny run (the test's kunit_info line)
   robustness: bad-inputs cases=<n> failed=<n>
       iodma_badinput: distinct cases, and failures over all configurations
+  robustness: stale-data cases=<n> failed=<n>
+      iodma_stale, likewise
 """
 import pathlib
 import re
@@ -25,17 +27,33 @@ else:
     print("robustness: swiotlb-exhaustion enomem=0 recovered=no "
           "(no result from the swiotlb-tiny run)")
 
-cases, failed = set(), 0
-for log in sorted(out.glob("*/ktap.log")):
-    suite = None
-    for line in log.read_text(errors="replace").splitlines():
-        if line.startswith("IODMA-SUITE-BEGIN "):
-            suite = line.split(" ", 1)[1]
-        elif line.startswith("IODMA-SUITE-END"):
-            suite = None
-        elif suite == "iodma_badinput":
-            r = re.match(r"^\s{8}(ok|not ok) \d+ (\S+)", line)
-            if r:
-                cases.add(r.group(2))
-                failed += r.group(1) != "ok"
-print(f"robustness: bad-inputs cases={len(cases)} failed={failed}")
+
+
+def suite_figures(name):
+    """Distinct leaf cases of a suite, and failures over all runs."""
+    cases, failed = set(), 0
+    for log in sorted(out.glob("*/ktap.log")):
+        suite, prev = None, 0
+        for line in log.read_text(errors="replace").splitlines():
+            if line.startswith("IODMA-SUITE-BEGIN "):
+                suite = line.split(" ", 1)[1]
+            elif line.startswith("IODMA-SUITE-END"):
+                suite = None
+            elif suite == name:
+                # Leaves: parameters (8 spaces), and cases (4 spaces) whose
+                # result does not close a list of parameters.
+                r = re.match(r"^(\s+)(ok|not ok) \d+ (\S+)", line)
+                if not r:
+                    continue
+                depth = len(r.group(1))
+                if depth == 8 or (depth == 4 and prev != 8):
+                    cases.add(r.group(3))
+                    failed += r.group(2) != "ok"
+                prev = depth
+    return len(cases), failed
+
+
+n, f = suite_figures("iodma_badinput")
+print(f"robustness: bad-inputs cases={n} failed={f}")
+n, f = suite_figures("iodma_stale")
+print(f"robustness: stale-data cases={n} failed={f}")
