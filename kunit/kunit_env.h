@@ -17,4 +17,7 @@ bool iodma_kunit_expect_translated(void);
  */
 struct device *iodma_kunit_edu_dev(struct kunit *test);
 
+/* iodma's fault-injection test hook (src/shim/platform.c). */
+int iodma_test_fault(bool enable, int fail_at);
+
 #endif /* IODMA_KUNIT_ENV_H */

@@ -3,6 +3,8 @@
 
 Usage: robustness-kunit.py KUNIT_OUT_DIR
 
+  robustness: faults sites=<n> injected=<n> leaks=<n>
+      iodma_fault, summed over cases and configurations
   robustness: swiotlb-exhaustion enomem=<n> recovered=<yes|no>
       from the swiotlb-tiny run (the test's kunit_info line)
   robustness: bad-inputs cases=<n> failed=<n>
@@ -52,6 +54,18 @@ def suite_figures(name):
                 prev = depth
     return len(cases), failed
 
+
+sites = injected = leaks = 0
+for log in sorted(out.glob("*/ktap.log")):
+    for m in re.finditer(r"faults sites=(\d+) injected=(\d+) leaks=(\d+)",
+                         log.read_text(errors="replace")):
+        sites += int(m.group(1))
+        injected += int(m.group(2))
+        leaks += int(m.group(3))
+n, f = suite_figures("iodma_fault")
+# A failed case (wrong errno, state changed, kernel report) counts as a leak
+# only through the kernel-clean checks; its own failures are added here.
+print(f"robustness: faults sites={sites} injected={injected} leaks={leaks + f}")
 
 n, f = suite_figures("iodma_badinput")
 print(f"robustness: bad-inputs cases={n} failed={f}")

@@ -10,6 +10,7 @@
 #include <linux/dma-mapping.h>
 #include <linux/highmem.h>
 #include <linux/iommu.h>
+#include <linux/jump_label.h>
 #include <linux/mm.h>
 #include <linux/overflow.h>
 #include <linux/scatterlist.h>
@@ -20,9 +21,54 @@
 #include <linux/vmalloc.h>
 
 #include "../core/platform.h"
+#include "shim.h"
+
+/*
+ * Fault injection for tests: when enabled, every fallible platform call
+ * (allocation, pin, map, copy-buffer block) is counted, and the one armed
+ * fails. A static key keeps it off the hot path otherwise.
+ */
+static DEFINE_STATIC_KEY_FALSE(iodma_fault_on);
+static atomic_t iodma_fault_calls = ATOMIC_INIT(0);
+static atomic_t iodma_fault_at = ATOMIC_INIT(-1);
+
+static bool iodma_should_fail(void)
+{
+	if (!static_branch_unlikely(&iodma_fault_on))
+		return false;
+	return atomic_inc_return(&iodma_fault_calls) - 1 ==
+	       atomic_read(&iodma_fault_at);
+}
+
+/**
+ * iodma_test_fault() - arm the platform layer's fault injection (tests)
+ * @enable: count fallible platform calls and fail the armed one
+ * @fail_at: the call to fail, counted from now (0-based); -1 for none
+ *
+ * Test hook, for iodma's KUnit suites: with @enable, the count restarts
+ * and the @fail_at-th allocation, pin, mapping or copy-buffer block fails
+ * as if the resource were exhausted.
+ *
+ * Context: Process context; not for concurrent use.
+ * Return: the number of fallible calls counted since the previous call.
+ */
+int iodma_test_fault(bool enable, int fail_at)
+{
+	int calls = atomic_xchg(&iodma_fault_calls, 0);
+
+	atomic_set(&iodma_fault_at, fail_at);
+	if (enable)
+		static_branch_enable(&iodma_fault_on);
+	else
+		static_branch_disable(&iodma_fault_on);
+	return calls;
+}
+EXPORT_SYMBOL_NS_GPL(iodma_test_fault, IODMA);
 
 void *iodma_plat_alloc(unsigned long size, unsigned int gfp)
 {
+	if (iodma_should_fail())
+		return NULL;
 	return kvzalloc(size, (__force gfp_t)gfp);
 }
 
@@ -111,7 +157,7 @@ int iodma_plat_pin_user(unsigned long long uaddr, unsigned int npages,
 {
 	int got;
 
-	if (npages > INT_MAX)
+	if (npages > INT_MAX || iodma_should_fail())
 		return -ENOMEM;
 	got = pin_user_pages_fast(uaddr, npages, write ? FOLL_WRITE : 0,
 				  (struct page **)pages);
@@ -217,6 +263,8 @@ int iodma_plat_map(void *dev, void *state,
 	bool bounces;
 	int ret;
 
+	if (iodma_should_fail())
+		return -ENOMEM;
 	bounces = iodma_direct_bounces(dev, ranges, n);
 	if (bounces && !iodma_bounce_reachable(dev))
 		return -EIO;	/* the core may use its own copy buffer */
@@ -279,6 +327,8 @@ void *iodma_plat_cb_alloc(void *dev, unsigned long long size, int dir,
 	dma_addr_t handle;
 	struct page *page;
 
+	if (iodma_should_fail())
+		return NULL;
 	page = dma_alloc_pages(dev, size, &handle, dir,
 			       (__force gfp_t)gfp | __GFP_NOWARN);
 	if (!page)

@@ -1,0 +1,255 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * KUnit: fault injection. For each descriptor kind and mode, count the
+ * fallible platform calls (allocation, pin, mapping, copy-buffer block) of
+ * the prepare, synchronize(FORCE_DOUBLE_BUFFER) and complete paths, then
+ * fail each one in turn on a fresh command: the call returns the
+ * documented error, the command is as before, no user page stays pinned.
+ * DMA-API debug and kmemleak check the rest after the suite.
+ */
+#include <kunit/test.h>
+#include <linux/dma-mapping.h>
+#include <linux/iodma.h>
+#include <linux/mm.h>
+#include <linux/mman.h>
+#include <linux/slab.h>
+#include <linux/uaccess.h>
+#include <linux/vmalloc.h>
+
+#include "kunit_env.h"
+
+#define LEN (5 * PAGE_SIZE + 300)
+
+enum fkind { F_KMALLOC, F_VMALLOC, F_USER, F_SGTABLE, F_NR };
+static const char *const fkind_names[] = { "kmalloc", "vmalloc", "user",
+					   "sgtable" };
+
+struct fault_case {
+	enum fkind kind;
+	bool copy;	/* a 24-bit engine: the copy-buffer path */
+	char name[32];
+};
+
+static struct fault_case fault_cases[F_NR * 2];
+
+static const void *fault_gen(const void *prev, char *desc)
+{
+	const struct fault_case *c = prev ? (const struct fault_case *)prev + 1
+					  : fault_cases;
+	unsigned int i;
+
+	if (!prev) {
+		for (i = 0; i < ARRAY_SIZE(fault_cases); i++) {
+			fault_cases[i].kind = i / 2;
+			fault_cases[i].copy = i % 2;
+			snprintf(fault_cases[i].name, sizeof(fault_cases[i].name),
+				 "%s_%s", fkind_names[i / 2],
+				 i % 2 ? "copy" : "mapped");
+		}
+	}
+	if (c >= fault_cases + ARRAY_SIZE(fault_cases))
+		return NULL;
+	strscpy(desc, c->name, KUNIT_PARAM_DESC_SIZE);
+	return c;
+}
+
+struct fbuf {
+	enum fkind kind;
+	void *va;
+	unsigned long uaddr;
+	struct page *pages[6];
+	struct sg_table sgt;
+};
+
+static void fbuf_free(void *p)
+{
+	struct fbuf *b = p;
+	unsigned int i;
+
+	if (b->kind == F_SGTABLE)
+		sg_free_table(&b->sgt);
+	if (b->kind == F_KMALLOC)
+		kfree(b->va);
+	else if (b->kind == F_VMALLOC)
+		vfree(b->va);
+	for (i = 0; i < ARRAY_SIZE(b->pages); i++)
+		if (b->pages[i] && b->kind == F_SGTABLE)
+			__free_page(b->pages[i]);
+	iodma_test_fault(false, -1);
+}
+
+static struct fbuf *fbuf_make(struct kunit *test, enum fkind kind)
+{
+	struct fbuf *b = kunit_kzalloc(test, sizeof(*b), GFP_KERNEL);
+	unsigned int i;
+
+	KUNIT_ASSERT_NOT_NULL(test, b);
+	b->kind = kind;
+	KUNIT_ASSERT_EQ(test, 0, kunit_add_action_or_reset(test, fbuf_free, b));
+	switch (kind) {
+	case F_KMALLOC:
+		b->va = kmalloc(LEN, GFP_KERNEL);
+		KUNIT_ASSERT_NOT_NULL(test, b->va);
+		break;
+	case F_VMALLOC:
+		b->va = vmalloc(LEN);
+		KUNIT_ASSERT_NOT_NULL(test, b->va);
+		break;
+	case F_USER:
+		b->uaddr = kunit_vm_mmap(test, NULL, 0, LEN,
+					 PROT_READ | PROT_WRITE,
+					 MAP_ANONYMOUS | MAP_PRIVATE, 0);
+		KUNIT_ASSERT_NE(test, b->uaddr, 0UL);
+		/* Touch every page so that pinning is the only thing to do. */
+		for (i = 0; i < ARRAY_SIZE(b->pages); i++)
+			KUNIT_ASSERT_EQ(test, 0,
+					put_user(1, (u8 __user *)b->uaddr +
+						 i * PAGE_SIZE));
+		break;
+	case F_SGTABLE:
+		for (i = 0; i < ARRAY_SIZE(b->pages); i++) {
+			b->pages[i] = alloc_page(GFP_KERNEL);
+			KUNIT_ASSERT_NOT_NULL(test, b->pages[i]);
+		}
+		i = sg_alloc_table_from_pages(&b->sgt, b->pages,
+					      ARRAY_SIZE(b->pages), 0, LEN,
+					      GFP_KERNEL);
+		KUNIT_ASSERT_EQ(test, 0U, i);
+		break;
+	default:
+		break;
+	}
+	return b;
+}
+
+static struct iodma_md *fbuf_md(struct fbuf *b)
+{
+	switch (b->kind) {
+	case F_USER:
+		return iodma_md_from_user(b->uaddr, LEN, DMA_BIDIRECTIONAL,
+					  GFP_KERNEL);
+	case F_SGTABLE:
+		return iodma_md_from_sgtable(&b->sgt, DMA_BIDIRECTIONAL,
+					     GFP_KERNEL);
+	default:
+		return iodma_md_from_kva(b->va, LEN, DMA_BIDIRECTIONAL,
+					 GFP_KERNEL);
+	}
+}
+
+/* User pages still pinned (FOLL_PIN) after a failed or finished call. */
+static unsigned int pinned_user_pages(struct fbuf *b)
+{
+	struct page *pg[6];
+	unsigned int i, n = 0;
+	int got;
+
+	if (b->kind != F_USER)
+		return 0;
+	got = get_user_pages_fast(b->uaddr, ARRAY_SIZE(pg), 0, pg);
+	for (i = 0; i < max(got, 0); i++) {
+		n += folio_maybe_dma_pinned(page_folio(pg[i]));
+		put_page(pg[i]);
+	}
+	return n;
+}
+
+static struct iodma_cmd *fresh(struct kunit *test, struct device *dev,
+			       bool copy, struct fbuf *b)
+{
+	struct iodma_spec spec = { .format = IODMA_FMT_HOST64,
+				   .address_bits = copy ? 24 : 0 };
+	struct iodma_cmd *cmd = iodma_cmd_create(dev, &spec, 0, GFP_KERNEL);
+	struct iodma_md *md;
+
+	KUNIT_ASSERT_NOT_ERR_OR_NULL(test, cmd);
+	md = fbuf_md(b);
+	KUNIT_ASSERT_NOT_ERR_OR_NULL(test, md);
+	KUNIT_ASSERT_EQ(test, 0, iodma_cmd_set_md(cmd, md, false));
+	iodma_md_put(md);
+	return cmd;
+}
+
+static void restore_mask(void *dev)
+{
+	dma_set_mask_and_coherent(dev, DMA_BIT_MASK(32));
+}
+
+static bool fault_err_ok(int err)
+{
+	return err == -ENOMEM || err == -EIO || err == -EFAULT;
+}
+
+static void fault_test(struct kunit *test)
+{
+	const struct fault_case *c = test->param_value;
+	struct device *dev = iodma_kunit_edu_dev(test);
+	struct fbuf *b = fbuf_make(test, c->kind);
+	unsigned int sites_prep, sites_sync, sites_comp, injected = 0, leaks = 0;
+	struct iodma_cmd *cmd;
+	u64 o, l;
+	int i, err;
+
+	if (c->copy) {
+		err = dma_set_mask_and_coherent(dev, DMA_BIT_MASK(24));
+		KUNIT_ASSERT_EQ(test, 0, err);
+		err = kunit_add_action_or_reset(test, restore_mask, dev);
+		KUNIT_ASSERT_EQ(test, 0, err);
+	}
+	/* Count the sites of each path on a fresh command. */
+	cmd = fresh(test, dev, c->copy, b);
+	iodma_test_fault(true, -1);
+	KUNIT_ASSERT_EQ(test, 0, iodma_cmd_prepare(cmd, 0, 0, 0));
+	sites_prep = iodma_test_fault(true, -1);
+	err = iodma_cmd_synchronize(cmd, IODMA_SYNC_FORCE_DOUBLE_BUFFER);
+	KUNIT_ASSERT_EQ(test, 0, err);
+	sites_sync = iodma_test_fault(true, -1);
+	KUNIT_ASSERT_EQ(test, 0, iodma_cmd_complete(cmd, 0));
+	sites_comp = iodma_test_fault(false, -1);
+	iodma_cmd_destroy(cmd);
+	KUNIT_EXPECT_GT(test, sites_prep, 0U);
+
+	/* prepare: each site fails once; the command stays unprepared. */
+	for (i = 0; i < sites_prep; i++) {
+		cmd = fresh(test, dev, c->copy, b);
+		iodma_test_fault(true, i);
+		err = iodma_cmd_prepare(cmd, 0, 0, 0);
+		iodma_test_fault(false, -1);
+		injected++;
+		KUNIT_EXPECT_TRUE_MSG(test, fault_err_ok(err),
+				      "prepare site %d: %d", i, err);
+		KUNIT_EXPECT_EQ(test, iodma_cmd_prepared_range(cmd, &o, &l),
+				-ENODATA);
+		leaks += pinned_user_pages(b);
+		iodma_cmd_destroy(cmd);
+	}
+	/* synchronize(FORCE): fails cleanly, the mapping stays as it was. */
+	for (i = 0; i < sites_sync; i++) {
+		cmd = fresh(test, dev, c->copy, b);
+		KUNIT_ASSERT_EQ(test, 0, iodma_cmd_prepare(cmd, 0, 0, 0));
+		iodma_test_fault(true, i);
+		err = iodma_cmd_synchronize(cmd, IODMA_SYNC_FORCE_DOUBLE_BUFFER);
+		iodma_test_fault(false, -1);
+		injected++;
+		KUNIT_EXPECT_EQ_MSG(test, err, -ENOMEM, "sync site %d", i);
+		KUNIT_EXPECT_EQ(test, iodma_cmd_prepared_range(cmd, &o, &l), 0);
+		KUNIT_EXPECT_EQ(test, iodma_cmd_complete(cmd, 0), 0);
+		leaks += pinned_user_pages(b);
+		iodma_cmd_destroy(cmd);
+	}
+	KUNIT_EXPECT_EQ(test, leaks, 0U);
+	kunit_info(test, "faults sites=%u injected=%u leaks=%u\n",
+		   sites_prep + sites_sync + sites_comp, injected, leaks);
+}
+
+static struct kunit_case iodma_fault_cases[] = {
+	KUNIT_CASE_PARAM(fault_test, fault_gen),
+	{}
+};
+
+static struct kunit_suite iodma_fault_suite = {
+	.name = "iodma_fault",
+	.test_cases = iodma_fault_cases,
+};
+
+kunit_test_suites(&iodma_fault_suite);

@@ -1,0 +1,11 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/* Private to iodma.ko: declarations the shim's files share. */
+#ifndef IODMA_SHIM_H
+#define IODMA_SHIM_H
+
+#include <linux/types.h>
+
+/* Test hook (kunit/fault_kunit.c): see src/shim/platform.c. */
+int iodma_test_fault(bool enable, int fail_at);
+
+#endif /* IODMA_SHIM_H */
