@@ -7,6 +7,8 @@ Usage: robustness-kunit.py KUNIT_OUT_DIR
       iodma_fault, summed over cases and configurations
   robustness: swiotlb-exhaustion enomem=<n> recovered=<yes|no>
       from the swiotlb-tiny run (the test's kunit_info line)
+  robustness: stress cycles=<n> mismatches=<n> reports=<n>
+      iodma_stress in smp4 (edu transfers count as cycles' checks too)
   robustness: bad-inputs cases=<n> failed=<n>
       iodma_badinput: distinct cases, and failures over all configurations
   robustness: stale-data cases=<n> failed=<n>
@@ -15,6 +17,9 @@ Usage: robustness-kunit.py KUNIT_OUT_DIR
 import pathlib
 import re
 import sys
+
+sys.path.insert(0, str(pathlib.Path(__file__).resolve().parent / "lib"))
+from kernel_clean import problems  # noqa: E402
 
 out = pathlib.Path(sys.argv[1])
 tiny = out / "swiotlb-tiny" / "ktap.log"
@@ -66,6 +71,21 @@ n, f = suite_figures("iodma_fault")
 # A failed case (wrong errno, state changed, kernel report) counts as a leak
 # only through the kernel-clean checks; its own failures are added here.
 print(f"robustness: faults sites={sites} injected={injected} leaks={leaks + f}")
+
+smp4 = out / "smp4"
+m = None
+if (smp4 / "ktap.log").exists():
+    m = re.search(r"stress cycles=(\d+) mismatches=(\d+) edu=(\d+)/(\d+)",
+                  (smp4 / "ktap.log").read_text(errors="replace"))
+if m:
+    console = (smp4 / "console.log").read_text(errors="replace")
+    reports = len(problems(console))
+    bad_edu = int(m.group(4)) - int(m.group(3))
+    print(f"robustness: stress cycles={m.group(1)} "
+          f"mismatches={int(m.group(2)) + bad_edu} reports={reports}")
+else:
+    print("robustness: stress cycles=0 mismatches=0 reports=1 "
+          "(no result from the smp4 run)")
 
 n, f = suite_figures("iodma_badinput")
 print(f"robustness: bad-inputs cases={n} failed={f}")

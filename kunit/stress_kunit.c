@@ -1,0 +1,330 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * KUnit: concurrency. One thread per CPU drives its own commands, and
+ * commands sharing one descriptor, through prepare / gen_segments /
+ * complete in mixed modes (mapped, non-coherent, iterate-only, forced copy
+ * buffer) on random sub-ranges. Every cycle checks that emitted addresses
+ * reach the right bytes (through the IOMMU, swiotlb or directly). A thread
+ * of its own interleaves real edu DMA transfers, verified byte for byte.
+ * Lockdep, DMA-API debug and KASAN watch; 100 000 cycles in smp4.
+ */
+#include <kunit/test.h>
+#include <linux/delay.h>
+#include <linux/dma-direct.h>
+#include <linux/dma-mapping.h>
+#include <linux/highmem.h>
+#include <linux/iodma.h>
+#include <linux/iommu.h>
+#include <linux/kthread.h>
+#include <linux/pci.h>
+#include <linux/random.h>
+#include <linux/slab.h>
+#include <linux/string.h>
+
+#include "kunit_env.h"
+
+#define BUF_LEN		(256 * 1024)
+#define EDU_CHUNK	3000
+
+struct stress {
+	struct device *dev;
+	struct iodma_md *shared;	/* one to-device md for everyone */
+	u8 *shared_va;
+	atomic_t cycles, mismatches, errors, retries, stop;
+	atomic_t edu_ok, edu_bad;
+	unsigned int per_thread;
+};
+
+static phys_addr_t dev_to_phys(struct device *dev, dma_addr_t dma)
+{
+	struct iommu_domain *d = iommu_get_domain_for_dev(dev);
+
+	if (d && d->type != IOMMU_DOMAIN_IDENTITY)
+		return iommu_iova_to_phys(d, dma);
+	return dma_to_phys(dev, dma);
+}
+
+static u8 dev_byte(struct device *dev, u64 dma)
+{
+	phys_addr_t phys = dev_to_phys(dev, dma);
+	u8 *p = kmap_local_page(pfn_to_page(PHYS_PFN(phys)));
+	u8 v = p[offset_in_page(phys)];
+
+	kunmap_local(p);
+	return v;
+}
+
+/* One cycle: prepare a random sub-range, walk it, check 4 bytes, complete. */
+static void stress_cycle(struct stress *s, struct iodma_cmd *cmd,
+			 const u8 *va, u32 rnd)
+{
+	struct iodma_seg64 segs[8];
+	u64 len = 1 + (rnd >> 8) % SZ_16K, off = rnd % (BUF_LEN - len);
+	u64 pos = 0, checks[4];
+	int i;
+
+	for (i = 0; i < ARRAY_SIZE(checks); i++)
+		checks[i] = get_random_u32_below(len);
+	i = iodma_cmd_prepare(cmd, off, len, 0);
+	if (i == -ENOMEM) {	/* swiotlb or IOVA space short: retry later */
+		atomic_inc(&s->retries);
+		return;
+	}
+	if (i) {
+		atomic_inc(&s->errors);
+		return;
+	}
+	if (rnd % 16 == 0 &&
+	    iodma_cmd_synchronize(cmd, IODMA_SYNC_FORCE_DOUBLE_BUFFER |
+				  IODMA_SYNC_FOR_DEVICE))
+		atomic_inc(&s->errors);
+	while (pos < len) {
+		u32 n = ARRAY_SIZE(segs);
+		u64 start = pos;
+
+		if (iodma_cmd_gen_segments(cmd, &pos, segs, &n)) {
+			atomic_inc(&s->errors);
+			break;
+		}
+		for (i = 0; i < n; i++) {
+			unsigned int k;
+
+			for (k = 0; k < ARRAY_SIZE(checks); k++) {
+				u64 c = checks[k];
+
+				if (c < start || c >= start + segs[i].len)
+					continue;
+				if (dev_byte(s->dev, segs[i].addr + c - start) !=
+				    va[off + c])
+					atomic_inc(&s->mismatches);
+			}
+			start += segs[i].len;
+		}
+	}
+	if (iodma_cmd_complete(cmd, 0))
+		atomic_inc(&s->errors);
+	atomic_inc(&s->cycles);
+}
+
+struct worker {
+	struct stress *s;
+	struct iodma_cmd *own, *shared;
+	u8 *va;
+	struct iodma_md *md;
+	struct completion done;
+};
+
+static int worker_fn(void *p)
+{
+	struct worker *w = p;
+	unsigned int i;
+
+	for (i = 0; i < w->s->per_thread && !atomic_read(&w->s->stop); i++) {
+		u32 rnd = get_random_u32();
+
+		if (rnd & 0x10000)
+			stress_cycle(w->s, w->shared, w->s->shared_va, rnd);
+		else
+			stress_cycle(w->s, w->own, w->va, rnd);
+		cond_resched();
+	}
+	complete(&w->done);
+	while (!kthread_should_stop())
+		msleep(20);
+	return 0;
+}
+
+/* Real DMA through the edu engine: buffer -> engine -> buffer. */
+static int edu_fn(void *p)
+{
+	struct stress *s = p;
+	struct pci_dev *pdev = to_pci_dev(s->dev);
+	struct iodma_spec spec = { .format = IODMA_FMT_HOST64,
+				   .address_bits = 28,
+				   .max_segment_size = 4095 };
+	void __iomem *bar = pci_iomap(pdev, 0, 0);
+	u8 *src = kmalloc(EDU_CHUNK, GFP_KERNEL);
+	u8 *dst = kmalloc(EDU_CHUNK, GFP_KERNEL);
+	struct iodma_cmd *cs = iodma_cmd_create(s->dev, &spec, 0, GFP_KERNEL);
+	struct iodma_cmd *cd = iodma_cmd_clone(cs, GFP_KERNEL);
+	struct iodma_md *ms = NULL, *md = NULL;
+	unsigned int i;
+
+	if (!bar || !src || !dst || IS_ERR(cs) || IS_ERR(cd))
+		goto out;
+	ms = iodma_md_from_kva(src, EDU_CHUNK, DMA_TO_DEVICE, GFP_KERNEL);
+	md = iodma_md_from_kva(dst, EDU_CHUNK, DMA_FROM_DEVICE, GFP_KERNEL);
+	if (IS_ERR(ms) || IS_ERR(md) || iodma_cmd_set_md(cs, ms, false) ||
+	    iodma_cmd_set_md(cd, md, false))
+		goto out;
+	while (!atomic_read(&s->stop)) {
+		struct iodma_seg64 a, b;
+		u32 na = 1, nb = 1, len = 1 + get_random_u32_below(EDU_CHUNK);
+		u64 oa = 0, ob = 0;
+		bool ok = true;
+
+		for (i = 0; i < len; i++)
+			src[i] = get_random_u8();
+		memset(dst, 0, len);
+		if (iodma_cmd_prepare(cs, 0, len, 0) ||
+		    iodma_cmd_prepare(cd, 0, len, 0)) {
+			atomic_inc(&s->errors);
+			break;
+		}
+		/* 3000 bytes never cross a page twice: at most 2 segments. */
+		while (ok && oa < len) {
+			if (iodma_cmd_gen_segments(cs, &oa, &a, &na) ||
+			    iodma_cmd_gen_segments(cd, &ob, &b, &nb) ||
+			    a.len != b.len) {
+				/* Segments differ in length: move piecewise. */
+				ok = a.len == b.len;
+			}
+			if (!ok)
+				break;
+			writeq(a.addr, bar + 0x80);
+			writeq(0x40000, bar + 0x88);
+			writeq(a.len, bar + 0x90);
+			writeq(1, bar + 0x98);
+			while (readq(bar + 0x98) & 1)
+				usleep_range(2000, 4000);
+			writeq(0x40000, bar + 0x80);
+			writeq(b.addr, bar + 0x88);
+			writeq(b.len, bar + 0x90);
+			writeq(3, bar + 0x98);
+			while (readq(bar + 0x98) & 1)
+				usleep_range(2000, 4000);
+			na = 1;
+			nb = 1;
+		}
+		iodma_cmd_complete(cd, 0);
+		iodma_cmd_complete(cs, 0);
+		if (!ok)
+			continue;	/* segments did not line up: not a transfer */
+		if (memcmp(src, dst, len))
+			atomic_inc(&s->edu_bad);
+		else
+			atomic_inc(&s->edu_ok);
+	}
+out:
+	if (!IS_ERR_OR_NULL(cs))
+		iodma_cmd_destroy(cs);
+	if (!IS_ERR_OR_NULL(cd))
+		iodma_cmd_destroy(cd);
+	if (!IS_ERR_OR_NULL(ms))
+		iodma_md_put(ms);
+	if (!IS_ERR_OR_NULL(md))
+		iodma_md_put(md);
+	kfree(src);
+	kfree(dst);
+	if (bar)
+		pci_iounmap(pdev, bar);
+	while (!kthread_should_stop())
+		msleep(20);
+	return 0;
+}
+
+static void restore_mask(void *dev)
+{
+	dma_set_mask_and_coherent(dev, DMA_BIT_MASK(32));
+}
+
+static void stress_test(struct kunit *test)
+{
+	bool big = !strcmp(iodma_kunit_config(), "smp4");
+	unsigned int nt = min(num_online_cpus(), 4U), i;
+	struct stress *s = kunit_kzalloc(test, sizeof(*s), GFP_KERNEL);
+	struct worker *w = kunit_kcalloc(test, nt, sizeof(*w), GFP_KERNEL);
+	struct task_struct **t = kunit_kcalloc(test, nt, sizeof(*t), GFP_KERNEL);
+	static const u32 modes[] = { IODMA_MAPPED, IODMA_NONCOHERENT,
+				     IODMA_ITERATE_ONLY };
+	unsigned int min_edu = big ? 200 : 3, waited = 0;
+	struct task_struct *edu;
+	int err;
+
+	KUNIT_ASSERT_NOT_NULL(test, s);
+	KUNIT_ASSERT_NOT_NULL(test, w);
+	KUNIT_ASSERT_NOT_NULL(test, t);
+	s->dev = iodma_kunit_edu_dev(test);
+	/* The edu engine reaches 28 bits; everyone maps within them. */
+	err = pci_enable_device(to_pci_dev(s->dev));
+	KUNIT_ASSERT_EQ(test, 0, err);
+	pci_set_master(to_pci_dev(s->dev));
+	err = dma_set_mask_and_coherent(s->dev, DMA_BIT_MASK(28));
+	KUNIT_ASSERT_EQ(test, 0, err);
+	err = kunit_add_action_or_reset(test, restore_mask, s->dev);
+	KUNIT_ASSERT_EQ(test, 0, err);
+	s->per_thread = (big ? 101000 : 4000) / nt + 1;
+	s->shared_va = kunit_kmalloc(test, BUF_LEN, GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, s->shared_va);
+	get_random_bytes(s->shared_va, BUF_LEN);
+	s->shared = iodma_md_from_kva(s->shared_va, BUF_LEN, DMA_TO_DEVICE,
+				      GFP_KERNEL);
+	KUNIT_ASSERT_NOT_ERR_OR_NULL(test, s->shared);
+	for (i = 0; i < nt; i++) {
+		struct iodma_spec spec = { .format = IODMA_FMT_HOST64,
+					   .mapping = modes[i % 3] };
+
+		w[i].s = s;
+		init_completion(&w[i].done);
+		w[i].va = kunit_kmalloc(test, BUF_LEN, GFP_KERNEL);
+		KUNIT_ASSERT_NOT_NULL(test, w[i].va);
+		get_random_bytes(w[i].va, BUF_LEN);
+		w[i].md = iodma_md_from_kva(w[i].va, BUF_LEN, DMA_BIDIRECTIONAL,
+					    GFP_KERNEL);
+		KUNIT_ASSERT_NOT_ERR_OR_NULL(test, w[i].md);
+		w[i].own = iodma_cmd_create(s->dev, &spec, 0, GFP_KERNEL);
+		KUNIT_ASSERT_NOT_ERR_OR_NULL(test, w[i].own);
+		w[i].shared = iodma_cmd_clone(w[i].own, GFP_KERNEL);
+		KUNIT_ASSERT_NOT_ERR_OR_NULL(test, w[i].shared);
+		KUNIT_ASSERT_EQ(test, 0, iodma_cmd_set_md(w[i].own, w[i].md,
+							  false));
+		KUNIT_ASSERT_EQ(test, 0, iodma_cmd_set_md(w[i].shared,
+							  s->shared, false));
+	}
+	edu = kthread_run(edu_fn, s, "iodma_stress_edu");
+	KUNIT_ASSERT_FALSE(test, IS_ERR(edu));
+	for (i = 0; i < nt; i++) {
+		t[i] = kthread_run(worker_fn, &w[i], "iodma_stress/%u", i);
+		KUNIT_ASSERT_FALSE(test, IS_ERR(t[i]));
+	}
+	for (i = 0; i < nt; i++) {
+		wait_for_completion(&w[i].done);
+		kthread_stop(t[i]);
+	}
+	/* Let the engine finish its share (0.2 s a transfer), bounded. */
+	while (atomic_read(&s->edu_ok) + atomic_read(&s->edu_bad) < min_edu &&
+	       waited++ < 1200)
+		msleep(100);
+	atomic_set(&s->stop, 1);
+	kthread_stop(edu);
+	for (i = 0; i < nt; i++) {
+		iodma_cmd_destroy(w[i].own);
+		iodma_cmd_destroy(w[i].shared);
+		iodma_md_put(w[i].md);
+	}
+	iodma_md_put(s->shared);
+	pci_clear_master(to_pci_dev(s->dev));
+	pci_disable_device(to_pci_dev(s->dev));
+	KUNIT_EXPECT_EQ(test, atomic_read(&s->mismatches), 0);
+	KUNIT_EXPECT_EQ(test, atomic_read(&s->errors), 0);
+	KUNIT_EXPECT_EQ(test, atomic_read(&s->edu_bad), 0);
+	KUNIT_EXPECT_GE(test, (unsigned int)atomic_read(&s->edu_ok), min_edu);
+	if (big)
+		KUNIT_EXPECT_GE(test, atomic_read(&s->cycles), 100000);
+	kunit_info(test, "stress cycles=%d mismatches=%d edu=%d/%d threads=%u\n",
+		   atomic_read(&s->cycles), atomic_read(&s->mismatches),
+		   atomic_read(&s->edu_ok),
+		   atomic_read(&s->edu_ok) + atomic_read(&s->edu_bad), nt);
+}
+
+static struct kunit_case iodma_stress_cases[] = {
+	KUNIT_CASE_SLOW(stress_test),
+	{}
+};
+
+static struct kunit_suite iodma_stress_suite = {
+	.name = "iodma_stress",
+	.test_cases = iodma_stress_cases,
+};
+
+kunit_test_suites(&iodma_stress_suite);
