@@ -20,9 +20,9 @@
 
 #define LEN (5 * PAGE_SIZE + 300)
 
-enum fkind { F_KMALLOC, F_VMALLOC, F_USER, F_SGTABLE, F_NR };
+enum fkind { F_KMALLOC, F_VMALLOC, F_USER, F_SGTABLE, F_PAGES, F_PHYS, F_NR };
 static const char *const fkind_names[] = { "kmalloc", "vmalloc", "user",
-					   "sgtable" };
+					   "sgtable", "pages", "phys" };
 
 struct fault_case {
 	enum fkind kind;
@@ -68,12 +68,12 @@ static void fbuf_free(void *p)
 
 	if (b->kind == F_SGTABLE)
 		sg_free_table(&b->sgt);
-	if (b->kind == F_KMALLOC)
+	if (b->kind == F_KMALLOC || b->kind == F_PHYS)
 		kfree(b->va);
 	else if (b->kind == F_VMALLOC)
 		vfree(b->va);
 	for (i = 0; i < ARRAY_SIZE(b->pages); i++)
-		if (b->pages[i] && b->kind == F_SGTABLE)
+		if (b->pages[i] && (b->kind == F_SGTABLE || b->kind == F_PAGES))
 			__free_page(b->pages[i]);
 	iodma_test_fault(false, -1);
 }
@@ -88,6 +88,7 @@ static struct fbuf *fbuf_make(struct kunit *test, enum fkind kind)
 	KUNIT_ASSERT_EQ(test, 0, kunit_add_action_or_reset(test, fbuf_free, b));
 	switch (kind) {
 	case F_KMALLOC:
+	case F_PHYS:
 		b->va = kmalloc(LEN, GFP_KERNEL);
 		KUNIT_ASSERT_NOT_NULL(test, b->va);
 		break;
@@ -106,11 +107,14 @@ static struct fbuf *fbuf_make(struct kunit *test, enum fkind kind)
 					put_user(1, (u8 __user *)b->uaddr +
 						 i * PAGE_SIZE));
 		break;
+	case F_PAGES:
 	case F_SGTABLE:
 		for (i = 0; i < ARRAY_SIZE(b->pages); i++) {
 			b->pages[i] = alloc_page(GFP_KERNEL);
 			KUNIT_ASSERT_NOT_NULL(test, b->pages[i]);
 		}
+		if (kind == F_PAGES)
+			break;
 		i = sg_alloc_table_from_pages(&b->sgt, b->pages,
 					      ARRAY_SIZE(b->pages), 0, LEN,
 					      GFP_KERNEL);
@@ -131,6 +135,12 @@ static struct iodma_md *fbuf_md(struct fbuf *b)
 	case F_SGTABLE:
 		return iodma_md_from_sgtable(&b->sgt, DMA_BIDIRECTIONAL,
 					     GFP_KERNEL);
+	case F_PAGES:
+		return iodma_md_from_pages(b->pages, ARRAY_SIZE(b->pages), 0,
+					   LEN, DMA_BIDIRECTIONAL, GFP_KERNEL);
+	case F_PHYS:
+		return iodma_md_from_phys(virt_to_phys(b->va), LEN,
+					  DMA_BIDIRECTIONAL, GFP_KERNEL);
 	default:
 		return iodma_md_from_kva(b->va, LEN, DMA_BIDIRECTIONAL,
 					 GFP_KERNEL);
