@@ -4,6 +4,9 @@
  * configuration, so tests know independently of iodma what the platform
  * does (IOMMU or not), and find the edu device.
  */
+#include <linux/dma-direct.h>
+#include <linux/highmem.h>
+#include <linux/iommu.h>
 #include <linux/module.h>
 #include <linux/pci.h>
 #include <linux/string.h>
@@ -40,6 +43,38 @@ struct device *iodma_kunit_edu_dev(struct kunit *test)
 	KUNIT_ASSERT_EQ(test, 0,
 			kunit_add_action_or_reset(test, iodma_kunit_put_pci, pdev));
 	return &pdev->dev;
+}
+
+static phys_addr_t iodma_kunit_dev_to_phys(struct device *dev, dma_addr_t dma)
+{
+	struct iommu_domain *d = iommu_get_domain_for_dev(dev);
+
+	if (d && d->type != IOMMU_DOMAIN_IDENTITY)
+		return iommu_iova_to_phys(d, dma);
+	return dma_to_phys(dev, dma);
+}
+
+bool iodma_kunit_dev_rw(struct device *dev, u64 dma, void *buf, size_t n,
+			bool write)
+{
+	while (n) {
+		phys_addr_t phys = iodma_kunit_dev_to_phys(dev, dma);
+		size_t off = offset_in_page(phys), k = min(n, PAGE_SIZE - off);
+		void *p;
+
+		if (!phys)
+			return false;
+		p = kmap_local_page(pfn_to_page(PHYS_PFN(phys)));
+		if (write)
+			memcpy(p + off, buf, k);
+		else
+			memcpy(buf, p + off, k);
+		kunmap_local(p);
+		dma += k;
+		buf += k;
+		n -= k;
+	}
+	return true;
 }
 
 MODULE_LICENSE("GPL");

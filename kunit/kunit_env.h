@@ -17,6 +17,15 @@ bool iodma_kunit_expect_translated(void);
  */
 struct device *iodma_kunit_edu_dev(struct kunit *test);
 
+/*
+ * Play the device: copy between @buf and what the device reaches at
+ * [@dma, @dma + @n) - through the IOMMU (iommu_iova_to_phys) or the bus
+ * address (dma_to_phys, swiotlb slots included), never through iodma.
+ * Returns false when an address has no translation.
+ */
+bool iodma_kunit_dev_rw(struct device *dev, u64 dma, void *buf, size_t n,
+			bool write);
+
 /* iodma's fault-injection test hook (src/shim/platform.c). */
 int iodma_test_fault(bool enable, int fail_at);
 

@@ -59,31 +59,9 @@ static const void *stale_gen(const void *prev, char *desc)
 	return c;
 }
 
-static phys_addr_t dev_to_phys(struct device *dev, dma_addr_t dma)
-{
-	struct iommu_domain *d = iommu_get_domain_for_dev(dev);
-
-	if (d && d->type != IOMMU_DOMAIN_IDENTITY)
-		return iommu_iova_to_phys(d, dma);
-	return dma_to_phys(dev, dma);
-}
-
 static void dev_rw(struct device *dev, u64 dma, u8 *buf, size_t n, bool write)
 {
-	while (n) {
-		phys_addr_t phys = dev_to_phys(dev, dma);
-		size_t off = offset_in_page(phys), k = min(n, PAGE_SIZE - off);
-		void *p = kmap_local_page(pfn_to_page(PHYS_PFN(phys)));
-
-		if (write)
-			memcpy(p + off, buf, k);
-		else
-			memcpy(buf, p + off, k);
-		kunmap_local(p);
-		dma += k;
-		buf += k;
-		n -= k;
-	}
+	WARN_ON(!iodma_kunit_dev_rw(dev, dma, buf, n, write));
 }
 
 static void restore_mask(void *dev)

@@ -35,22 +35,11 @@ struct stress {
 	unsigned int per_thread;
 };
 
-static phys_addr_t dev_to_phys(struct device *dev, dma_addr_t dma)
-{
-	struct iommu_domain *d = iommu_get_domain_for_dev(dev);
-
-	if (d && d->type != IOMMU_DOMAIN_IDENTITY)
-		return iommu_iova_to_phys(d, dma);
-	return dma_to_phys(dev, dma);
-}
-
 static u8 dev_byte(struct device *dev, u64 dma)
 {
-	phys_addr_t phys = dev_to_phys(dev, dma);
-	u8 *p = kmap_local_page(pfn_to_page(PHYS_PFN(phys)));
-	u8 v = p[offset_in_page(phys)];
+	u8 v = 0;
 
-	kunmap_local(p);
+	iodma_kunit_dev_rw(dev, dma, &v, 1, false);
 	return v;
 }
 

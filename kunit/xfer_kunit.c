@@ -182,38 +182,12 @@ static struct iodma_md *xbuf_make(struct kunit *test, struct xbuf **out,
 	return md;
 }
 
-/* The physical address the device reaches at @dma. */
-static phys_addr_t dev_to_phys(struct device *dev, dma_addr_t dma)
-{
-	struct iommu_domain *d = iommu_get_domain_for_dev(dev);
-
-	if (d && d->type != IOMMU_DOMAIN_IDENTITY)
-		return iommu_iova_to_phys(d, dma);
-	return dma_to_phys(dev, dma);
-}
-
 /* Play the device: copy between @buf and the memory behind [dma, +n). */
 static void dev_access(struct kunit *test, struct device *dev, u64 dma,
 		       u8 *buf, u64 n, bool write)
 {
-	while (n) {
-		phys_addr_t phys = dev_to_phys(dev, dma);
-		size_t off = offset_in_page(phys);
-		size_t k = min_t(u64, n, PAGE_SIZE - off);
-		void *p;
-
-		KUNIT_ASSERT_NE_MSG(test, phys, (phys_addr_t)0,
-				    "no translation for %llx", dma);
-		p = kmap_local_page(pfn_to_page(PHYS_PFN(phys)));
-		if (write)
-			memcpy(p + off, buf, k);
-		else
-			memcpy(buf, p + off, k);
-		kunmap_local(p);
-		dma += k;
-		buf += k;
-		n -= k;
-	}
+	KUNIT_ASSERT_TRUE_MSG(test, iodma_kunit_dev_rw(dev, dma, buf, n, write),
+			      "no translation for %llx", dma);
 }
 
 struct seglist {
