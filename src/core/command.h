@@ -91,6 +91,7 @@ class Command {
 
   // Copies between the descriptor and the copy buffer for prepared
   // [pos, pos + len).
+  void copy_between(u64 pos, u64 len, bool to_cb);
   void copy_md_to_cb(u64 pos, u64 len);
   void copy_cb_to_md(u64 pos, u64 len);
   void sync_cb(u64 pos, u64 len, bool for_cpu);

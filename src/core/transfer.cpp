@@ -351,25 +351,23 @@ void Command::for_each_range_piece(const DevSegList& l, u64 pos, u64 len,
 }
 
 // Descriptor <-> copy buffer, in pieces within one range and one block.
-void Command::copy_md_to_cb(u64 pos, u64 len) {
-  for_each_range_piece(cpu_, pos, len, [this, &pos](u64 phys, u64 piece) {
-    for_each_cb_piece(pos, piece, [&phys](u8* cb, u64, u64 n) {
-      iodma_plat_copy_from_phys(cb, phys, n);
-      phys += n;
-    });
-    pos += piece;
-  });
+void Command::copy_between(u64 pos, u64 len, bool to_cb) {
+  for_each_range_piece(
+      cpu_, pos, len, [this, &pos, to_cb](u64 phys, u64 piece) {
+        for_each_cb_piece(pos, piece, [&phys, to_cb](u8* cb, u64, u64 n) {
+          if (to_cb)
+            iodma_plat_copy_from_phys(cb, phys, n);
+          else
+            iodma_plat_copy_to_phys(phys, cb, n);
+          phys += n;
+        });
+        pos += piece;
+      });
 }
 
-void Command::copy_cb_to_md(u64 pos, u64 len) {
-  for_each_range_piece(cpu_, pos, len, [this, &pos](u64 phys, u64 piece) {
-    for_each_cb_piece(pos, piece, [&phys](u8* cb, u64, u64 n) {
-      iodma_plat_copy_to_phys(phys, cb, n);
-      phys += n;
-    });
-    pos += piece;
-  });
-}
+void Command::copy_md_to_cb(u64 pos, u64 len) { copy_between(pos, len, true); }
+
+void Command::copy_cb_to_md(u64 pos, u64 len) { copy_between(pos, len, false); }
 
 void Command::sync_cb(u64 pos, u64 len, bool for_cpu) {
   for_each_cb_piece(pos, len, [this, for_cpu](u8*, u64 dma, u64 n) {
