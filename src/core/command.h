@@ -92,6 +92,7 @@ class Command {
   // Copies between the descriptor and the copy buffer for prepared
   // [pos, pos + len).
   void copy_between(u64 pos, u64 len, bool to_cb);
+  size_t copy_bytes_at(u64 offset, u8* buf, size_t len, bool to_dev);
   void copy_md_to_cb(u64 pos, u64 len);
   void copy_cb_to_md(u64 pos, u64 len);
   void sync_cb(u64 pos, u64 len, bool for_cpu);

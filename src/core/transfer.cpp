@@ -381,40 +381,40 @@ void Command::sync_mapping_range(u64 pos, u64 len, bool for_cpu) {
   });
 }
 
-size_t Command::read_bytes(u64 offset, void* buf, size_t len) {
+// Copy between a caller's buffer and what the device sees over prepared
+// [offset, ...): the copy buffer when there is one, the descriptor
+// otherwise. Clamped to the prepared range; 0 when not prepared.
+size_t Command::copy_bytes_at(u64 offset, u8* buf, size_t len, bool to_dev) {
   if (nest_ == 0 || buf == nullptr || offset >= length_) return 0;
   const u64 n = min_of<u64>(len, length_ - offset);
-  u8* out = static_cast<u8*>(buf);
   if (via_ == Via::kCopy) {
-    for_each_cb_piece(offset, n, [&out](u8* cb, u64, u64 piece) {
-      copy_bytes(out, cb, piece);
-      out += piece;
+    for_each_cb_piece(offset, n, [&buf, to_dev](u8* cb, u64, u64 piece) {
+      if (to_dev)
+        copy_bytes(cb, buf, piece);
+      else
+        copy_bytes(buf, cb, piece);
+      buf += piece;
     });
   } else {
-    for_each_range_piece(cpu_, offset, n, [&out](u64 phys, u64 piece) {
-      iodma_plat_copy_from_phys(out, phys, piece);
-      out += piece;
+    for_each_range_piece(cpu_, offset, n, [&buf, to_dev](u64 phys, u64 piece) {
+      if (to_dev)
+        iodma_plat_copy_to_phys(phys, buf, piece);
+      else
+        iodma_plat_copy_from_phys(buf, phys, piece);
+      buf += piece;
     });
   }
   return n;
 }
 
+size_t Command::read_bytes(u64 offset, void* buf, size_t len) {
+  return copy_bytes_at(offset, static_cast<u8*>(buf), len, false);
+}
+
+// The caller's buffer is only read when copying towards the device.
 size_t Command::write_bytes(u64 offset, const void* buf, size_t len) {
-  if (nest_ == 0 || buf == nullptr || offset >= length_) return 0;
-  const u64 n = min_of<u64>(len, length_ - offset);
-  const u8* in = static_cast<const u8*>(buf);
-  if (via_ == Via::kCopy) {
-    for_each_cb_piece(offset, n, [&in](u8* cb, u64, u64 piece) {
-      copy_bytes(cb, in, piece);
-      in += piece;
-    });
-  } else {
-    for_each_range_piece(cpu_, offset, n, [&in](u64 phys, u64 piece) {
-      iodma_plat_copy_to_phys(phys, in, piece);
-      in += piece;
-    });
-  }
-  return n;
+  return copy_bytes_at(offset, static_cast<u8*>(const_cast<void*>(buf)), len,
+                       true);
 }
 
 }  // namespace iodma
