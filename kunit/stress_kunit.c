@@ -101,6 +101,7 @@ struct worker {
 	u8 *va;
 	struct iodma_md *md;
 	struct completion done;
+	unsigned int done_cycles;
 };
 
 static int worker_fn(void *p)
@@ -108,13 +109,22 @@ static int worker_fn(void *p)
 	struct worker *w = p;
 	unsigned int i;
 
-	for (i = 0; i < w->s->per_thread && !atomic_read(&w->s->stop); i++) {
+	/*
+	 * A -ENOMEM prepare (DMA zone or swiotlb short under load) is a
+	 * retry, not a cycle: keep going until this thread's share is done,
+	 * within a bound.
+	 */
+	for (i = 0; w->done_cycles < w->s->per_thread &&
+	     i < 4 * w->s->per_thread && !atomic_read(&w->s->stop); i++) {
 		u32 rnd = get_random_u32();
+		int before = atomic_read(&w->s->retries);
 
 		if (rnd & 0x10000)
 			stress_cycle(w->s, w->shared, w->s->shared_va, rnd);
 		else
 			stress_cycle(w->s, w->own, w->va, rnd);
+		if (atomic_read(&w->s->retries) == before)
+			w->done_cycles++;
 		cond_resched();
 	}
 	complete(&w->done);
