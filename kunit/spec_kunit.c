@@ -5,6 +5,7 @@
  */
 #include <kunit/test.h>
 #include <linux/device.h>
+#include <linux/dma-mapping.h>
 #include <linux/err.h>
 #include <linux/iodma.h>
 #include <linux/kref.h>
@@ -134,7 +135,10 @@ static void spec_defaults_test(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, iodma_cmd_alignment(cmd), 64U);
 	KUNIT_EXPECT_EQ(test, iodma_cmd_alignment_length(cmd), 1U);
 	KUNIT_EXPECT_EQ(test, iodma_cmd_alignment_internal(cmd), 64U);
-	KUNIT_EXPECT_EQ(test, iodma_cmd_segment_boundary(cmd), 0ULL);
+	/* SPEC.md 10.1: "no boundary" is the device's own (PCI: 4 GiB) */
+	KUNIT_EXPECT_EQ(test, iodma_cmd_segment_boundary(cmd),
+			dma_get_seg_boundary(dev) == ULONG_MAX ? 0ULL :
+			(u64)dma_get_seg_boundary(dev) + 1);
 	KUNIT_EXPECT_EQ(test, iodma_cmd_mapping(cmd), (u32)IODMA_MAPPED);
 	KUNIT_ASSERT_EQ(test, iodma_cmd_get_spec(cmd, &raw), 0);
 	KUNIT_EXPECT_EQ(test, memcmp(&raw, &s, sizeof(s)), 0);
@@ -160,7 +164,9 @@ static void spec_set_atomic_test(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, iodma_cmd_set_spec(NULL, &s), -EINVAL);
 	KUNIT_ASSERT_EQ(test, iodma_cmd_get_spec(cmd, &raw), 0);
 	KUNIT_EXPECT_EQ(test, memcmp(&raw, &s, sizeof(s)), 0);
-	KUNIT_EXPECT_EQ(test, iodma_cmd_address_bits(cmd), 40);
+	/* SPEC.md 10.1: no wider than the device's DMA mask */
+	KUNIT_EXPECT_EQ(test, iodma_cmd_address_bits(cmd),
+			min(40, fls64(dma_get_mask(dev))));
 	KUNIT_EXPECT_EQ(test, iodma_cmd_max_segment_size(cmd), 65536ULL);
 	KUNIT_EXPECT_EQ(test, iodma_cmd_format(cmd), IODMA_FMT_HOST64);
 

@@ -78,6 +78,10 @@ struct State {
   long dirty = 0, bounces = 0, lookups = 0;
   unsigned int map_attrs = 0;
   std::vector<std::string> dma_errors;
+  // The calling task's address space (a stand-in pointer), and references.
+  void* current_mm = &mm_a;
+  long mm_refs = 0;
+  char mm_a = 0, mm_b = 0;
 };
 
 State& st() {
@@ -275,6 +279,12 @@ long total_maps() { return st().total_maps; }
 long total_pins() { return st().total_pins; }
 long total_cb_allocs() { return st().total_cbs; }
 long dirty_unpins() { return st().dirty; }
+void set_current_mm(Mm mm) {
+  st().current_mm = mm == Mm::kA   ? &st().mm_a
+                    : mm == Mm::kB ? &st().mm_b
+                                   : nullptr;
+}
+long mm_refs() { return st().mm_refs; }
 long bounce_copies() { return st().bounces; }
 long phys_lookups() { return st().lookups; }
 unsigned int last_map_attrs() { return st().map_attrs; }
@@ -320,11 +330,13 @@ void iodma_plat_dev_query(void* dev, iodma_plat_dev_info* info) {
   auto* d = static_cast<fake::Device*>(dev);
   info->translated = d->mode == fake::Mode::kIommu || d->translated_override;
   info->page_shift = d->page_shift;
-  // As the shim: the smaller of the DMA layer's limit and the device's.
-  info->max_mapping_size = std::min<uint64_t>(
-      d->max_seg,
-      d->mode == fake::Mode::kSwiotlb ? fake::kSwiotlbMaxMapping : ~0ull);
+  info->coherent = d->coherent;
+  info->max_seg_size = d->max_seg;
+  info->max_mapping_size =
+      d->mode == fake::Mode::kSwiotlb ? fake::kSwiotlbMaxMapping : ~0ull;
   info->seg_boundary = d->seg_boundary;
+  info->dma_mask = d->dma_mask;
+  info->cb_floor = d->cb_floor;
 }
 
 int iodma_plat_kva_kind(const void* kva, unsigned long long len,
@@ -367,6 +379,28 @@ int iodma_plat_phys_is_ram(unsigned long long phys, unsigned long long len) {
 
 int iodma_plat_user_range_ok(unsigned long long uaddr, unsigned long long len) {
   return uaddr < fake::kUserTop && len <= fake::kUserTop - uaddr;
+}
+
+void* iodma_plat_mm_get(void) {
+  if (st().current_mm == nullptr) return nullptr;
+  st().mm_refs++;
+  return st().current_mm;
+}
+
+void iodma_plat_mm_put(void* mm) {
+  if (mm == nullptr) return;
+  if (st().mm_refs <= 0) fake::dma_error("mm reference underflow");
+  st().mm_refs--;
+}
+
+int iodma_plat_mm_is_current(void* mm) { return mm == st().current_mm; }
+
+int iodma_plat_vmalloc_ok(const void* kva, unsigned long long len) {
+  const auto a = reinterpret_cast<uintptr_t>(kva);
+  auto v = st().vmalloc.upper_bound(a);
+  if (v == st().vmalloc.begin()) return 0;
+  --v;
+  return a - v->first + len <= v->second.size() * fake::kPage;
 }
 
 int iodma_plat_pin_user(unsigned long long uaddr, unsigned int npages,
@@ -565,16 +599,22 @@ unsigned long long iodma_plat_phys_to_bus(void* dev, unsigned long long phys) {
   return phys + static_cast<fake::Device*>(dev)->bus_offset;
 }
 
-void* iodma_plat_cb_alloc(void* dev, unsigned long long size, int dir,
-                          unsigned int gfp, unsigned long long* dma) {
+int iodma_plat_cb_alloc(void* dev, unsigned long long size, int dir,
+                        unsigned int gfp, unsigned long long max_addr,
+                        iodma_plat_cb_block* out) {
   auto* d = static_cast<fake::Device*>(dev);
   st().gfp = gfp;
-  if (st().cb.fire()) return nullptr;
+  if (max_addr < d->cb_floor) fake::dma_error("cb_alloc below the floor");
+  if (st().cb.fire()) return -IODMA_ENOMEM;
   uint64_t& cur =
       st().cb_cursor.try_emplace(d->cb_phys, d->cb_phys).first->second;
-  cur = (cur + size - 1) & ~(size - 1);
-  const uint64_t phys = cur;
-  cur += size;
+  const uint64_t phys = (cur + size - 1) & ~(size - 1);
+  // Untranslated: the memory itself must lie below the limit; none left
+  // there is "short now".
+  if (d->mode != fake::Mode::kIommu &&
+      phys + size - 1 + d->bus_offset > max_addr)
+    return -IODMA_ENOMEM;
+  cur = phys + size;
   uint8_t* p = fake::ram_ptr(phys, size);
   if (p == nullptr) p = fake::add_ram(phys, size);
   std::memset(p, 0, size);
@@ -583,24 +623,33 @@ void* iodma_plat_cb_alloc(void* dev, unsigned long long size, int dir,
     a = fake::alloc_iova(d, size, size);
     fake::iommu_map(d, a, phys, size);
   }
-  *dma = a;
+  out->cpu = p;
+  out->dma = a;
+  out->cookie = 0;
   st().blocks[a] = {d, phys, size, dir};
   st().total_cbs++;
-  return p;
+  return 0;
 }
 
-void iodma_plat_cb_free(void* dev, unsigned long long size, void* cpu,
-                        unsigned long long dma, int dir) {
+void iodma_plat_cb_free(void* dev, unsigned long long size, int dir,
+                        const iodma_plat_cb_block* b) {
+  const unsigned long long dma = b->dma;
   auto it = st().blocks.find(dma);
   if (it == st().blocks.end() || it->second.dev != dev ||
-      it->second.size != size || fake::ram_ptr(it->second.phys, size) != cpu ||
-      it->second.dir != dir) {
+      it->second.size != size ||
+      fake::ram_ptr(it->second.phys, size) != b->cpu || it->second.dir != dir) {
     fake::dma_error("cb_free of a block not allocated so");
     return;
   }
   if (it->second.dev->mode == fake::Mode::kIommu)
     fake::iommu_unmap(it->second.dev, dma, size);
   st().blocks.erase(it);
+}
+
+unsigned long long iodma_plat_dma_to_phys(void* dev, unsigned long long dma) {
+  uint64_t phys;
+  if (!fake::resolve(static_cast<fake::Device*>(dev), dma, &phys)) return ~0ull;
+  return phys;
 }
 
 void iodma_plat_copy_from_phys(void* dst, unsigned long long phys,

@@ -29,6 +29,8 @@ struct Device {
   uint64_t cb_phys = 0x00200000;    // where copy-buffer blocks come from
   uint64_t max_seg = ~0ull;         // dma_get_max_seg_size
   uint64_t seg_boundary = 0;        // dma_get_seg_boundary + 1 (0: none)
+  bool coherent = true;             // dev_is_dma_coherent
+  uint64_t cb_floor = 0;            // lowest limit a copy buffer meets
   int refs = 0;                     // references the core holds right now
 };
 
@@ -64,6 +66,12 @@ void map_user(uint64_t uaddr, const std::vector<uint64_t>& page_phys,
 bool device_write(const Device* dev, uint64_t dma, const void* buf,
                   uint64_t len);
 bool device_read(const Device* dev, uint64_t dma, void* buf, uint64_t len);
+
+// --- address spaces: the calling task is in mm A (the default), in
+// another one (B), or a kernel thread without one.
+enum class Mm { kA, kB, kNone };
+void set_current_mm(Mm mm);
+long mm_refs();  // address-space references the core holds
 
 // --- failure injection (0-based, counted from the call) ---
 void fail_nth_alloc(long n);         // iodma_plat_alloc

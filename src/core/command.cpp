@@ -4,15 +4,24 @@
 
 namespace iodma {
 
-int resolve_for_device(void* dev, const iodma_core_spec& in, DeviceInfo* info,
-                       Spec* out) {
+DeviceInfo query_device(void* dev) {
   iodma_plat_dev_info pi{};
   iodma_plat_dev_query(dev, &pi);
   DeviceInfo di;
   di.translated = pi.translated != 0;
+  di.coherent = pi.coherent != 0;
   di.page_shift = pi.page_shift;
+  di.max_seg_size = pi.max_seg_size;
   di.max_mapping_size = pi.max_mapping_size;
   di.seg_boundary = pi.seg_boundary;
+  di.dma_mask = pi.dma_mask;
+  di.cb_floor = pi.cb_floor;
+  return di;
+}
+
+int resolve_for_device(void* dev, const iodma_core_spec& in, DeviceInfo* info,
+                       Spec* out) {
+  const DeviceInfo di = query_device(dev);
   int err = Spec::resolve(in, di, out);
   if (err == kOk && info != nullptr) *info = di;
   return err;
@@ -50,8 +59,8 @@ int Command::create(void* dev, const iodma_core_spec& raw, size_t priv_size,
   DeviceInfo info;
   int err = resolve_for_device(dev, raw, &info, &spec);
   if (err != kOk) return err;
-  // Keep priv_offset() + priv_size from wrapping.
-  if (priv_size > kU32Max) return kEINVAL;
+  // The allocators below refuse (and warn about) anything larger.
+  if (priv_size > kPrivMax) return kEINVAL;
 
   AllocChecker ac(gfp);
   const size_t extra = priv_offset() - sizeof(Command) + priv_size;
@@ -111,6 +120,20 @@ int Command::clear_md(bool auto_complete) {
   if (md_ != nullptr) md_->put();
   md_ = nullptr;
   return first;
+}
+
+// The device's limits as they are now: a driver may set them after it
+// created its commands (SPEC.md 10.1). Re-resolves the spec when they
+// changed; on error the command keeps its old view.
+int Command::refresh_device() {
+  const DeviceInfo now = query_device(dev_);
+  if (now == info_) return kOk;
+  Spec spec;
+  int err = Spec::resolve(raw_spec_, now, &spec);
+  if (err != kOk) return err;
+  info_ = now;
+  spec_ = spec;
+  return kOk;
 }
 
 int Command::prepared_range(u64* offset, u64* length) const {

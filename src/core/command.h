@@ -13,11 +13,8 @@
 
 namespace iodma {
 
-// A block of copy buffer: CPU and device addresses of `size` bytes.
-struct CopyBlock {
-  void* cpu;
-  u64 dma;
-};
+// A block of copy buffer: CPU and device addresses of cb_block_ bytes.
+using CopyBlock = iodma_plat_cb_block;
 
 // Invariants:
 //  - dev_ is referenced for the command's lifetime; md_, when set, holds a
@@ -36,6 +33,7 @@ struct CopyBlock {
 class Command {
  public:
   static constexpr size_t kPrivAlign = 16;
+  static constexpr size_t kPrivMax = 0x7fffffff;  // INT_MAX
 
   [[nodiscard]] static int create(void* dev, const iodma_core_spec& spec,
                                   size_t priv_size, u32 gfp, Command** out);
@@ -79,6 +77,7 @@ class Command {
   friend void iodma::destroy<Command>(Command*);
 
   // prepare() steps; each undoes its own work on failure.
+  [[nodiscard]] int refresh_device();
   [[nodiscard]] int pin(u64 offset, u64 length);
   void unpin();
   [[nodiscard]] int gather(u64 offset, u64 length);
@@ -97,8 +96,11 @@ class Command {
   void copy_cb_to_md(u64 pos, u64 len);
   void sync_cb(u64 pos, u64 len, bool for_cpu);
   void sync_mapping_range(u64 pos, u64 len, bool for_cpu);
+  [[nodiscard]] bool platform_bounced(u64 pos, u64 len) const;
   template <typename Fn>
   void for_each_cb_piece(u64 pos, u64 len, Fn fn) const;
+  template <typename Fn>
+  void for_each_mapped_piece(u64 pos, u64 len, Fn fn) const;
   template <typename Fn>
   static void for_each_range_piece(const DevSegList& l, u64 pos, u64 len,
                                    Fn fn);
@@ -143,6 +145,7 @@ class Command {
   DevSegList cb_list_;  // device ranges of the copy buffer
 };
 
+DeviceInfo query_device(void* dev);
 [[nodiscard]] int resolve_for_device(void* dev, const iodma_core_spec& in,
                                      DeviceInfo* info, Spec* out);
 

@@ -10,6 +10,13 @@ using iodma::Md;
 
 namespace {
 
+// NULL, or an error pointer (ERR_PTR: the top 4095 addresses) that a caller
+// passed on unchecked: bad input, never dereferenced (SPEC.md 10.7).
+constexpr iodma::uintptr_t kMaxErrno = 4095;
+bool bad(const void* h) {
+  return h == nullptr || reinterpret_cast<iodma::uintptr_t>(h) >= -kMaxErrno;
+}
+
 Command* from_handle(iodma_cmd* h) { return reinterpret_cast<Command*>(h); }
 const Command* from_handle(const iodma_cmd* h) {
   return reinterpret_cast<const Command*>(h);
@@ -24,7 +31,7 @@ extern "C" {
 
 int iodma_core_spec_resolve(void* dev, const iodma_core_spec* spec,
                             iodma_core_spec* out) {
-  if (dev == nullptr || spec == nullptr) return iodma::kEINVAL;
+  if (bad(dev) || spec == nullptr) return iodma::kEINVAL;
   iodma::Spec s;
   int err = iodma::resolve_for_device(dev, *spec, nullptr, &s);
   if (err == iodma::kOk && out != nullptr) s.to_core(out);
@@ -44,37 +51,39 @@ int iodma_core_cmd_create(void* dev, const iodma_core_spec* spec,
 
 int iodma_core_cmd_clone(const iodma_cmd* h, unsigned int gfp,
                          iodma_cmd** out) {
-  if (h == nullptr || out == nullptr) return iodma::kEINVAL;
+  if (bad(h) || out == nullptr) return iodma::kEINVAL;
   Command* cmd = nullptr;
   int err = from_handle(h)->clone(gfp, &cmd);
   if (err == iodma::kOk) *out = to_handle(cmd);
   return err;
 }
 
-void iodma_core_cmd_destroy(iodma_cmd* h) { Command::destroy(from_handle(h)); }
+void iodma_core_cmd_destroy(iodma_cmd* h) {
+  if (!bad(h)) Command::destroy(from_handle(h));
+}
 
 void* iodma_core_cmd_priv(iodma_cmd* h) {
-  return h != nullptr ? from_handle(h)->priv() : nullptr;
+  return !bad(h) ? from_handle(h)->priv() : nullptr;
 }
 
 void* iodma_core_cmd_device(const iodma_cmd* h) {
-  return h != nullptr ? from_handle(h)->device() : nullptr;
+  return !bad(h) ? from_handle(h)->device() : nullptr;
 }
 
 int iodma_core_cmd_set_spec(iodma_cmd* h, const iodma_core_spec* spec) {
-  if (h == nullptr || spec == nullptr) return iodma::kEINVAL;
+  if (bad(h) || spec == nullptr) return iodma::kEINVAL;
   return from_handle(h)->set_spec(*spec);
 }
 
 int iodma_core_cmd_get_spec(const iodma_cmd* h, iodma_core_spec* out) {
-  if (h == nullptr || out == nullptr) return iodma::kEINVAL;
+  if (bad(h) || out == nullptr) return iodma::kEINVAL;
   *out = from_handle(h)->raw_spec();
   return iodma::kOk;
 }
 
 void iodma_core_cmd_effective_spec(const iodma_cmd* h, iodma_core_spec* out) {
   if (out == nullptr) return;
-  if (h == nullptr) {
+  if (bad(h)) {
     *out = iodma_core_spec{};
     return;
   }
@@ -91,39 +100,39 @@ int iodma_core_md_create(const iodma_core_md_desc* desc, unsigned int gfp,
 }
 
 void iodma_core_md_get(iodma_md* md) {
-  if (md != nullptr) md_of(md)->get();
+  if (!bad(md)) md_of(md)->get();
 }
 
 void iodma_core_md_put(iodma_md* md) {
-  if (md != nullptr) md_of(md)->put();
+  if (!bad(md)) md_of(md)->put();
 }
 
 unsigned long long iodma_core_md_length(const iodma_md* md) {
-  return md != nullptr ? md_of(md)->length() : 0;
+  return !bad(md) ? md_of(md)->length() : 0;
 }
 
 unsigned int iodma_core_md_direction(const iodma_md* md) {
-  return md != nullptr ? static_cast<unsigned int>(md_of(md)->dir()) : 3;
+  return !bad(md) ? static_cast<unsigned int>(md_of(md)->dir()) : 3;
 }
 
 int iodma_core_cmd_set_md(iodma_cmd* h, iodma_md* md, int auto_prepare) {
-  if (h == nullptr) return iodma::kEINVAL;
+  // NULL detaches; an error pointer is bad input.
+  if (bad(h) || (md != nullptr && bad(md))) return iodma::kEINVAL;
   return from_handle(h)->set_md(md_of(md), auto_prepare != 0);
 }
 
 int iodma_core_cmd_clear_md(iodma_cmd* h, int auto_complete) {
-  if (h == nullptr) return iodma::kEINVAL;
+  if (bad(h)) return iodma::kEINVAL;
   return from_handle(h)->clear_md(auto_complete != 0);
 }
 
 iodma_md* iodma_core_cmd_md(const iodma_cmd* h) {
-  return h != nullptr ? reinterpret_cast<iodma_md*>(from_handle(h)->md())
-                      : nullptr;
+  return !bad(h) ? reinterpret_cast<iodma_md*>(from_handle(h)->md()) : nullptr;
 }
 
 int iodma_core_cmd_prepare(iodma_cmd* h, unsigned long long offset,
                            unsigned long long length, unsigned int flags) {
-  if (h == nullptr) return iodma::kEINVAL;
+  if (bad(h)) return iodma::kEINVAL;
   return from_handle(h)->prepare(offset, length, flags);
 }
 
@@ -131,18 +140,18 @@ int iodma_core_cmd_prepare_with_spec(iodma_cmd* h, const iodma_core_spec* spec,
                                      unsigned long long offset,
                                      unsigned long long length,
                                      unsigned int flags) {
-  if (h == nullptr || spec == nullptr) return iodma::kEINVAL;
+  if (bad(h) || spec == nullptr) return iodma::kEINVAL;
   return from_handle(h)->prepare_with_spec(*spec, offset, length, flags);
 }
 
 int iodma_core_cmd_complete(iodma_cmd* h, unsigned int flags) {
-  if (h == nullptr) return iodma::kEINVAL;
+  if (bad(h)) return iodma::kEINVAL;
   return from_handle(h)->complete(flags);
 }
 
 int iodma_core_cmd_gen_segments(iodma_cmd* h, unsigned long long* offset,
                                 void* segments, unsigned int* count) {
-  if (h == nullptr || offset == nullptr) return iodma::kEINVAL;
+  if (bad(h) || offset == nullptr) return iodma::kEINVAL;
   iodma::u64 off = *offset;
   int err = from_handle(h)->gen_segments(&off, segments, count);
   if (err == iodma::kOk) *offset = off;
@@ -150,33 +159,32 @@ int iodma_core_cmd_gen_segments(iodma_cmd* h, unsigned long long* offset,
 }
 
 int iodma_core_cmd_synchronize(iodma_cmd* h, unsigned int options) {
-  if (h == nullptr) return iodma::kEINVAL;
+  if (bad(h)) return iodma::kEINVAL;
   return from_handle(h)->synchronize(0, 0, true, options);
 }
 
 int iodma_core_cmd_synchronize_range(iodma_cmd* h, unsigned long long offset,
                                      unsigned long long length,
                                      unsigned int options) {
-  if (h == nullptr) return iodma::kEINVAL;
+  if (bad(h)) return iodma::kEINVAL;
   return from_handle(h)->synchronize(offset, length, false, options);
 }
 
 unsigned long iodma_core_cmd_read_bytes(iodma_cmd* h, unsigned long long offset,
                                         void* buf, unsigned long len) {
-  return h != nullptr ? from_handle(h)->read_bytes(offset, buf, len) : 0;
+  return !bad(h) ? from_handle(h)->read_bytes(offset, buf, len) : 0;
 }
 
 unsigned long iodma_core_cmd_write_bytes(iodma_cmd* h,
                                          unsigned long long offset,
                                          const void* buf, unsigned long len) {
-  return h != nullptr ? from_handle(h)->write_bytes(offset, buf, len) : 0;
+  return !bad(h) ? from_handle(h)->write_bytes(offset, buf, len) : 0;
 }
 
 int iodma_core_cmd_prepared_range(const iodma_cmd* h,
                                   unsigned long long* offset,
                                   unsigned long long* length) {
-  if (h == nullptr || offset == nullptr || length == nullptr)
-    return iodma::kEINVAL;
+  if (bad(h) || offset == nullptr || length == nullptr) return iodma::kEINVAL;
   iodma::u64 o, l;
   int err = from_handle(h)->prepared_range(&o, &l);
   if (err == iodma::kOk) {
@@ -187,7 +195,7 @@ int iodma_core_cmd_prepared_range(const iodma_cmd* h,
 }
 
 int iodma_core_cmd_is_double_buffered(const iodma_cmd* h) {
-  return h != nullptr && from_handle(h)->double_buffered();
+  return !bad(h) && from_handle(h)->double_buffered();
 }
 
 }  // extern "C"

@@ -6,13 +6,14 @@
 namespace iodma {
 namespace {
 
-// Appends physical pieces to `out`, merging a piece that continues the
-// previous range, cutting every range at `max_len` bytes and at multiples
-// of `boundary`.
+// Appends physical pieces to `out` (room for `cap`), merging a piece that
+// continues the previous range, cutting every range at `max_len` bytes and
+// at multiples of `boundary`. Never writes past out[cap - 1]: a piece that
+// does not fit sets overflowed().
 class RangeWriter {
  public:
-  RangeWriter(DevSeg* out, const Md::Limits& lim)
-      : out_(out), max_(lim.max_len), boundary_(lim.boundary) {}
+  RangeWriter(DevSeg* out, u32 cap, const Md::Limits& lim)
+      : out_(out), cap_(cap), max_(lim.max_len), boundary_(lim.boundary) {}
   void add(u64 phys, u64 len) {
     while (len > 0) {
       DevSeg* last = n_ > 0 ? &out_[n_ - 1] : nullptr;
@@ -25,6 +26,10 @@ class RangeWriter {
         take = min_of(len, min_of(max_ - last->len, room));
         last->len += take;
       } else {
+        if (n_ == cap_) {
+          overflowed_ = true;
+          return;
+        }
         take = min_of(len, min_of(max_, room));
         out_[n_++] = DevSeg{phys, take};
       }
@@ -33,13 +38,24 @@ class RangeWriter {
     }
   }
   u32 count() const { return n_; }
+  bool overflowed() const { return overflowed_; }
 
  private:
   DevSeg* out_;
+  u32 cap_;
   u64 max_;
   u64 boundary_;
   u32 n_ = 0;
+  bool overflowed_ = false;
 };
+
+// Multiples of `boundary` (a power of two, or 0) strictly inside
+// (a, a + len): the cuts a boundary makes in one contiguous piece.
+u64 inner_boundaries(u64 a, u64 len, u64 boundary) {
+  if (boundary == 0 || len < 2) return 0;
+  const u64 shift = static_cast<u64>(__builtin_ctzll(boundary));
+  return ((a + len - 1) >> shift) - (a >> shift);
+}
 
 bool wraps(u64 a, u64 len) { return len - 1 > kU64Max - a; }
 
@@ -68,6 +84,9 @@ int Md::create(const iodma_core_md_desc& d, u32 gfp, Md** out) {
           base = phys;
           break;
         case IODMA_PLAT_KVA_VMALLOC:
+          // Every page, not just the ends: a range may run into a guard
+          // hole or over memory that is not RAM.
+          if (!iodma_plat_vmalloc_ok(d.kva, d.len)) return kEINVAL;
           kind = MdKind::kVmalloc;
           base = kva;
           break;
@@ -106,10 +125,22 @@ int Md::create(const iodma_core_md_desc& d, u32 gfp, Md** out) {
       return kEINVAL;
   }
 
+  // A user descriptor belongs to the caller's address space (SPEC.md
+  // 10.2); a task without one (a kernel thread) has no user memory.
+  void* mm = nullptr;
+  if (kind == MdKind::kUser) {
+    mm = iodma_plat_mm_get();
+    if (mm == nullptr) return kEFAULT;
+  }
+
   AllocChecker ac(gfp);
   const size_t extra = size_t{sg_count} * (sizeof(DevSeg) + sizeof(u64));
   Md* md = new (&ac, extra) Md();
-  if (!ac.check()) return kENOMEM;
+  if (!ac.check()) {
+    iodma_plat_mm_put(mm);
+    return kENOMEM;
+  }
+  md->mm_ = mm;
   md->kind_ = kind;
   md->dir_ = static_cast<Dir>(d.dir);
   md->base_ = base;
@@ -157,40 +188,53 @@ u32 Md::pin_pages(u64 off, u64 len, u32 page_shift) const {
 }
 
 u64 Md::gather_bound(u64 off, u64 len, const Limits& lim) const {
-  const u32 page_shift = lim.page_shift;
-  const u64 page = u64{1} << page_shift;
-  // Cuts at max_len and at boundaries add at most this many ranges.
-  const u64 cuts = len / lim.max_len + (lim.boundary ? len / lim.boundary : 0);
+  const u64 page = u64{1} << lim.page_shift;
+  // Ranges ending at max_len each hold max_len bytes.
+  const u64 full = len / lim.max_len;
   switch (kind_) {
     case MdKind::kLinear:
     case MdKind::kPhys:
-      return cuts + 1;
+      return 1 + full + inner_boundaries(base_ + off, len, lim.boundary);
     case MdKind::kSgTable: {
       DevSegList l{sg_, sg_start_, sg_count_, length_};
-      const u32 k = l.find(off + len - 1) - l.find(off) + 1;
-      return k + cuts + 1;
+      const u32 first = l.find(off), last = l.find(off + len - 1);
+      u64 bound = u64{last - first} + 1 + full;
+      if (lim.boundary != 0) {
+        u64 in = off - sg_start_[first], left = len;
+        for (u32 i = first; i <= last; i++, in = 0) {
+          const u64 piece = min_of(left, sg_[i].len - in);
+          bound += inner_boundaries(sg_[i].addr + in, piece, lim.boundary);
+          left -= piece;
+        }
+      }
+      return bound;
     }
     case MdKind::kVmalloc:
     case MdKind::kUser:
     case MdKind::kPages:
       break;
   }
+  // One piece per page; a boundary below the page size cuts inside it.
   const u64 abs = (kind_ == MdKind::kPages ? first_ : base_) + off;
-  return (align_down(abs + len - 1, page) + page - align_down(abs, page)) >>
-         page_shift;
+  const u64 pages =
+      (align_down(abs + len - 1, page) + page - align_down(abs, page)) >>
+      lim.page_shift;
+  const u64 per_page =
+      lim.boundary != 0 && lim.boundary < page ? page / lim.boundary : 0;
+  return pages + full + pages * per_page;
 }
 
-u32 Md::gather(u64 off, u64 len, const Limits& lim, void* const* pinned,
-               DevSeg* out) const {
+int Md::gather(u64 off, u64 len, const Limits& lim, void* const* pinned,
+               DevSeg* out, u32 cap, u32* n) const {
   const u64 page = u64{1} << lim.page_shift;
-  RangeWriter w(out, lim);
+  RangeWriter w(out, cap, lim);
   switch (kind_) {
     case MdKind::kLinear:
     case MdKind::kPhys:
       w.add(base_ + off, len);
       break;
     case MdKind::kVmalloc:
-      for (u64 a = base_ + off, end = a + len; a < end;) {
+      for (u64 a = base_ + off, end = a + len; a < end && !w.overflowed();) {
         const u64 piece = min_of(end - a, page - (a & (page - 1)));
         w.add(iodma_plat_vmalloc_phys(reinterpret_cast<const void*>(a)), piece);
         a += piece;
@@ -203,7 +247,7 @@ u32 Md::gather(u64 off, u64 len, const Limits& lim, void* const* pinned,
       void* const* pages =
           kind_ == MdKind::kPages ? pages_ + (first_ + off) / page : pinned;
       u64 in_page = abs & (page - 1), left = len;
-      for (u32 i = 0; left > 0; i++) {
+      for (u32 i = 0; left > 0 && !w.overflowed(); i++) {
         const u64 piece = min_of(left, page - in_page);
         w.add(iodma_plat_page_phys(pages[i]) + in_page, piece);
         left -= piece;
@@ -215,7 +259,7 @@ u32 Md::gather(u64 off, u64 len, const Limits& lim, void* const* pinned,
       DevSegList l{sg_, sg_start_, sg_count_, length_};
       u32 i = l.find(off);
       u64 in = off - sg_start_[i], left = len;
-      for (; left > 0; i++, in = 0) {
+      for (; left > 0 && !w.overflowed(); i++, in = 0) {
         const u64 piece = min_of(left, sg_[i].len - in);
         w.add(sg_[i].addr + in, piece);
         left -= piece;
@@ -223,7 +267,12 @@ u32 Md::gather(u64 off, u64 len, const Limits& lim, void* const* pinned,
       break;
     }
   }
-  return w.count();
+  if (w.overflowed()) {
+    iodma_plat_bug("more physical ranges than gather_bound() allowed");
+    return kEIO;
+  }
+  *n = w.count();
+  return kOk;
 }
 
 }  // namespace iodma

@@ -38,32 +38,40 @@ class Md {
   // User memory is pinned for a prepared range: its first page-aligned
   // address and number of pages for [off, off + len).
   bool needs_pin() const { return kind_ == MdKind::kUser; }
+  // A user descriptor belongs to the address space that created it.
+  bool owned_by_caller() const {
+    return mm_ == nullptr || iodma_plat_mm_is_current(mm_) != 0;
+  }
   u64 pin_start(u64 off, u32 page_shift) const;
   u32 pin_pages(u64 off, u64 len, u32 page_shift) const;
 
-  // How gather() cuts ranges: at most max_len bytes (a multiple of the
-  // page size), never across a multiple of boundary (a power of two no
-  // smaller than a page, or 0).
+  // How gather() cuts ranges: at most max_len bytes (any length >= 1),
+  // never across a multiple of boundary (a power of two, or 0 for none).
   struct Limits {
     u64 max_len;
     u64 boundary;
     u32 page_shift;
   };
-  // An upper bound on the ranges gather() writes for [off, off + len).
+  // An upper bound on the ranges gather() writes for [off, off + len):
+  // every range but the last ends where a piece (a page, an sg entry)
+  // starts, where it reaches max_len or at a boundary inside a piece.
   u64 gather_bound(u64 off, u64 len, const Limits& lim) const;
-  // Write the physical ranges of [off, off + len) to out, merging
-  // contiguous pieces and cutting them per `lim`; `pinned` holds the pinned
-  // pages of a user descriptor. Returns the number written.
-  // O(pages of the range), independent of length().
-  u32 gather(u64 off, u64 len, const Limits& lim, void* const* pinned,
-             DevSeg* out) const;
+  // Write the physical ranges of [off, off + len) to out (room for `cap`),
+  // merging contiguous pieces and cutting them per `lim`; `pinned` holds
+  // the pinned pages of a user descriptor. kOk with *n written, or kEIO
+  // (reported as a broken invariant) when `cap` is too small: never a
+  // write past out[cap - 1]. O(pages of the range), independent of
+  // length().
+  [[nodiscard]] int gather(u64 off, u64 len, const Limits& lim,
+                           void* const* pinned, DevSeg* out, u32 cap,
+                           u32* n) const;
 
   static void* operator new(size_t size, AllocChecker* ac,
                             size_t extra) noexcept;
 
  private:
   Md() = default;
-  ~Md() = default;
+  ~Md() { iodma_plat_mm_put(mm_); }
   friend void iodma::destroy<Md>(Md*);
 
   u32 refs_ = 1;
@@ -72,6 +80,7 @@ class Md {
   u64 length_ = 0;
   u64 first_ = 0;           // offset into the first page / sg range
   u64 base_ = 0;            // kLinear/kPhys: physical; kVmalloc/kUser: address
+  void* mm_ = nullptr;      // kUser: the creator's address space, referenced
   void** pages_ = nullptr;  // kPages, the caller's array
   DevSeg* sg_ = nullptr;    // kSgTable, after the object
   u64* sg_start_ = nullptr;

@@ -15,19 +15,35 @@
 extern "C" {
 #endif
 
-/* What the core needs to know about a device. */
+/*
+ * What the core needs to know about a device, read when it matters (at
+ * set_spec and at every prepare), never cached by the platform: a driver
+ * may set its limits after it created its commands.
+ */
 struct iodma_plat_dev_info {
 	/* DMA goes through an IOMMU translation (not identity/passthrough). */
 	unsigned char translated;
 	/* log2 of the CPU page size. */
 	unsigned char page_shift;
+	/* The CPU caches are coherent with the device's DMA. */
+	unsigned char coherent;
+	/* The device's own longest DMA segment (dma_get_max_seg_size), >= 1. */
+	unsigned long long max_seg_size;
 	/*
-	 * Longest range one mapping entry may have: the smaller of the DMA
-	 * layer's limit (swiotlb's slots) and the device's max_segment_size.
+	 * Longest range one mapping entry may have in the DMA layer below the
+	 * device (swiotlb's slots): dma_max_mapping_size().
 	 */
 	unsigned long long max_mapping_size;
-	/* No mapping entry may cross a multiple of this (0: none). */
+	/* No DMA segment may cross a multiple of this (0: none). */
 	unsigned long long seg_boundary;
+	/* The highest bus address the device reaches (DMA mask, bus limit). */
+	unsigned long long dma_mask;
+	/*
+	 * The lowest limit (highest bus address) for which
+	 * iodma_plat_cb_alloc() can guarantee memory the device reaches: below
+	 * it, a copy buffer can never be had for this device.
+	 */
+	unsigned long long cb_floor;
 };
 
 /* A physically contiguous range of CPU memory. */
@@ -72,19 +88,38 @@ void iodma_plat_dev_query(void *dev, struct iodma_plat_dev_info *info);
  */
 int iodma_plat_kva_kind(const void *kva, unsigned long long len,
 			unsigned long long *phys);
+/*
+ * Whether every page of vmalloc [kva, kva + len) is mapped to RAM (no guard
+ * hole, no I/O memory).
+ */
+int iodma_plat_vmalloc_ok(const void *kva, unsigned long long len);
 /* Physical address of a byte of vmalloc memory. */
 unsigned long long iodma_plat_vmalloc_phys(const void *kva);
 /* Physical address of the first byte of a struct page. */
 unsigned long long iodma_plat_page_phys(void *page);
-/* Whether [phys, phys + len) is RAM the CPU can copy to and from. */
+/*
+ * Whether [phys, phys + len) is System RAM with struct pages (no MMIO, no
+ * reserved range, no hole).
+ */
 int iodma_plat_phys_is_ram(unsigned long long phys, unsigned long long len);
 
 /* Whether [uaddr, uaddr + len) is a plausible user range (access_ok). */
 int iodma_plat_user_range_ok(unsigned long long uaddr, unsigned long long len);
 /*
- * Pin @npages user pages from the page-aligned @uaddr of the current task,
- * for writing by the device if @write, into @pages. Returns 0, or -EFAULT /
- * -ENOMEM with nothing pinned.
+ * The calling task's address space, with a reference that keeps the pointer
+ * unique until iodma_plat_mm_put(); NULL for a task without one (a kernel
+ * thread).
+ */
+void *iodma_plat_mm_get(void);
+/* Drop the reference of iodma_plat_mm_get(); NULL is a no-op. */
+void iodma_plat_mm_put(void *mm);
+/* Whether @mm is the calling task's address space. */
+int iodma_plat_mm_is_current(void *mm);
+/*
+ * Pin @npages user pages from the page-aligned @uaddr of the calling task
+ * (whose address space the core has checked), for as long as a command may
+ * stay prepared (FOLL_LONGTERM), for writing by the device if @write, into
+ * @pages. Returns 0, or -EFAULT / -ENOMEM with nothing pinned.
  */
 int iodma_plat_pin_user(unsigned long long uaddr, unsigned int npages,
 			int write, void **pages);
@@ -116,21 +151,43 @@ int iodma_plat_map(void *dev, void *state,
 void iodma_plat_unmap(void *dev, void *state, int dir, unsigned int attrs);
 /* Sync a whole mapping for the CPU (@for_cpu) or for the device. */
 void iodma_plat_sync_mapping(void *dev, void *state, int dir, int for_cpu);
-/* Sync @len bytes at device address @dma of a mapping or copy buffer. */
+/*
+ * Sync @len bytes at device address @dma of a mapping or copy buffer. The
+ * DMA layer maintains the CPU side linearly from the physical address of
+ * @dma, so the core passes only ranges that are contiguous both at the
+ * device and in physical memory.
+ */
 void iodma_plat_sync_range(void *dev, unsigned long long dma,
 			   unsigned long long len, int dir, int for_cpu);
 /* Bus address of physical @phys for @dev, without any mapping. */
 unsigned long long iodma_plat_phys_to_bus(void *dev, unsigned long long phys);
+/*
+ * The physical address the device reaches at @dma of a live mapping (the
+ * IOMMU's translation, or the bus address's), to tell where the DMA layer
+ * bounced a range; ~0 when it does not know.
+ */
+unsigned long long iodma_plat_dma_to_phys(void *dev, unsigned long long dma);
+
+/* A block of copy buffer, as iodma_plat_cb_alloc() made it. */
+struct iodma_plat_cb_block {
+	void *cpu;		/* kernel address of the first byte */
+	unsigned long long dma;	/* device address of the first byte */
+	unsigned long cookie;	/* the platform's, for iodma_plat_cb_free() */
+};
 
 /*
  * A zeroed, physically contiguous copy-buffer block of @size bytes (a power
- * of two number of pages) the device reaches without bouncing; returns the
- * CPU address and stores the device address, or NULL.
+ * of two number of pages) that the device reaches without bouncing, at
+ * device addresses no higher than @max_addr (@max_addr >= the device's
+ * cb_floor). Returns 0, -ENOMEM (short now) or -EIO (the device cannot
+ * reach such memory at all, e.g. memory the platform must bounce); nothing
+ * is held on error. The block is synced with iodma_plat_sync_range().
  */
-void *iodma_plat_cb_alloc(void *dev, unsigned long long size, int dir,
-			  unsigned int gfp, unsigned long long *dma);
-void iodma_plat_cb_free(void *dev, unsigned long long size, void *cpu,
-			unsigned long long dma, int dir);
+int iodma_plat_cb_alloc(void *dev, unsigned long long size, int dir,
+			unsigned int gfp, unsigned long long max_addr,
+			struct iodma_plat_cb_block *out);
+void iodma_plat_cb_free(void *dev, unsigned long long size, int dir,
+			const struct iodma_plat_cb_block *block);
 
 /* Copy between CPU memory and physical RAM (any alignment, any length). */
 void iodma_plat_copy_from_phys(void *dst, unsigned long long phys,

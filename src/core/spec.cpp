@@ -10,6 +10,14 @@ constexpr u32 kKnownMappingBits = 0x3 | IODMA_CORE_ITERATE_ONLY;
 // 0 means "use the default"; otherwise it must be a power of two.
 bool valid_pow2_or_zero(u64 v) { return v == 0 || is_pow2(v); }
 
+// The largest power of two no greater than v (v > 0).
+u64 pow2_floor(u64 v) { return u64{1} << (63 - __builtin_clzll(v)); }
+
+// Address bits of a DMA mask: the highest n with 2^n - 1 <= mask.
+u8 mask_bits(u64 mask) {
+  return mask == kU64Max ? 64 : static_cast<u8>(63 - __builtin_clzll(mask + 1));
+}
+
 }  // namespace
 
 int Spec::resolve(const iodma_core_spec& in, const DeviceInfo& dev, Spec* out) {
@@ -31,6 +39,10 @@ int Spec::resolve(const iodma_core_spec& in, const DeviceInfo& dev, Spec* out) {
   if (in.address_bits > width_bits) return kEINVAL;
   if (in.address_bits != 0 && in.address_bits < dev.page_shift) return kEINVAL;
   s.address_bits = in.address_bits != 0 ? in.address_bits : width_bits;
+  // What the device reaches bounds every address it is given.
+  const u8 dev_bits = dev.dma_mask != 0 ? mask_bits(dev.dma_mask) : 0;
+  if (dev_bits < dev.page_shift) return kEOPNOTSUPP;
+  s.address_bits = s.address_bits < dev_bits ? s.address_bits : dev_bits;
   s.max_address =
       s.address_bits == 64 ? kU64Max : (u64{1} << s.address_bits) - 1;
 
@@ -58,8 +70,18 @@ int Spec::resolve(const iodma_core_spec& in, const DeviceInfo& dev, Spec* out) {
 
   u64 seg_max = in.max_segment_size != 0 ? in.max_segment_size : kU64Max;
   if (s.is_32bit()) seg_max = min_of<u64>(seg_max, kU32Max);
+  // The device's own limits apply even where the spec says "none"; a
+  // device limit that leaves no aligned segment can never be met.
+  if (dev.max_seg_size == 0 || dev.max_seg_size < cut_unit) return kEOPNOTSUPP;
+  seg_max = min_of(seg_max, dev.max_seg_size);
   s.max_segment_size = align_down(seg_max, cut_unit);
   s.segment_boundary = in.segment_boundary;
+  if (dev.seg_boundary != 0) {
+    const u64 b = pow2_floor(dev.seg_boundary);
+    if (b < cut_unit) return kEOPNOTSUPP;
+    if (s.segment_boundary == 0 || b < s.segment_boundary)
+      s.segment_boundary = b;
+  }
   s.max_transfer_size =
       in.max_transfer_size != 0 ? in.max_transfer_size : kU64Max;
 
@@ -67,6 +89,9 @@ int Spec::resolve(const iodma_core_spec& in, const DeviceInfo& dev, Spec* out) {
   s.mapping = static_cast<Mapping>(in.mapping & 0x3);
   s.iterate_only = (in.mapping & IODMA_CORE_ITERATE_ONLY) != 0;
   if (s.physical() && dev.translated) return kEOPNOTSUPP;
+  // Without a mapping there is no way to maintain the CPU caches for a
+  // non-coherent device (SPEC.md 10.6): refuse rather than skip it.
+  if (s.physical() && !dev.coherent) return kEOPNOTSUPP;
 
   *out = s;
   return kOk;

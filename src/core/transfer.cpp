@@ -53,19 +53,26 @@ void Command::unpin() {
 
 int Command::gather(u64 offset, u64 length) {
   const u64 page = u64{1} << info_.page_shift;
+  // Every mapping entry within the device's segment limits and the DMA
+  // layer's (DMA-API debug checks them), sub-page limits included; longer
+  // ones stay page-sized so that an IOMMU can merge them again.
   Md::Limits lim;
   lim.max_len =
-      max_of(align_down(min_of(info_.max_mapping_size, kMaxRange), page), page);
-  lim.boundary = info_.seg_boundary >= page && is_pow2(info_.seg_boundary)
-                     ? info_.seg_boundary
+      min_of(min_of(info_.max_seg_size, info_.max_mapping_size), kMaxRange);
+  if (lim.max_len >= page) lim.max_len = align_down(lim.max_len, page);
+  if (lim.max_len == 0) lim.max_len = 1;
+  lim.boundary = info_.seg_boundary != 0
+                     ? u64{1} << (63 - __builtin_clzll(info_.seg_boundary))
                      : 0;
   lim.page_shift = info_.page_shift;
   const u64 bound = md_->gather_bound(offset, length, lim);
   if (bound > kU32Max || !cpu_ranges_.reserve(static_cast<u32>(bound), gfp_) ||
       !cpu_starts_.reserve(static_cast<u32>(bound), gfp_))
     return kENOMEM;
-  const u32 n =
-      md_->gather(offset, length, lim, pinned_.data(), cpu_ranges_.data());
+  u32 n = 0;
+  int err = md_->gather(offset, length, lim, pinned_.data(), cpu_ranges_.data(),
+                        static_cast<u32>(bound), &n);
+  if (err != kOk) return err;
   cpu_ = make_list(cpu_ranges_.data(), cpu_starts_.data(), n);
   return kOk;
 }
@@ -117,8 +124,11 @@ void Command::unmap_device(u32 attrs) {
 }
 
 // Blocks of device-reachable memory for the prepared length that meet the
-// spec, or kENOMEM with nothing allocated. Does not touch the live state.
+// spec, or an error with nothing allocated: kENOMEM when memory is short
+// now, kEOPNOTSUPP when no copy buffer can ever meet the spec on this
+// device (SPEC.md 10.5). Does not touch the live state.
 int Command::alloc_copy_buffer() {
+  if (spec_.max_address < info_.cb_floor) return kEOPNOTSUPP;
   u64 block = u64{1} << info_.page_shift;
   while (block < length_ && block < kMaxCopyBlock) block <<= 1;
   // Blocks start naturally aligned: make them as aligned as the spec needs.
@@ -131,27 +141,25 @@ int Command::alloc_copy_buffer() {
   if (!cb_blocks_.reserve(n, gfp_) || !cb_segs_.reserve(n, gfp_) ||
       !cb_starts_.reserve(n, gfp_))
     return kENOMEM;
+  cb_block_ = block;
   for (u32 i = 0; i < n; i++) {
     CopyBlock& b = cb_blocks_.data()[i];
-    unsigned long long dma = 0;
-    b.cpu =
-        iodma_plat_cb_alloc(dev_, block, static_cast<int>(dir_), gfp_, &dma);
-    if (b.cpu == nullptr) {
-      cb_block_ = block;
+    int err = iodma_plat_cb_alloc(dev_, block, static_cast<int>(dir_), gfp_,
+                                  spec_.max_address, &b);
+    if (err != kOk) {
       cb_count_ = i;
       free_copy_buffer();
-      return kENOMEM;
+      return err == kEIO ? kEOPNOTSUPP : kENOMEM;
     }
-    b.dma = dma;
-    cb_segs_.data()[i] = DevSeg{dma, min_of(block, length_ - u64{i} * block)};
+    cb_segs_.data()[i] = DevSeg{b.dma, min_of(block, length_ - u64{i} * block)};
   }
-  cb_block_ = block;
   cb_count_ = n;
   cb_list_ = make_list(cb_segs_.data(), cb_starts_.data(), n);
-  // Memory the engine cannot use (above its address bits) is no buffer.
+  // The platform promised blocks below max_address, naturally aligned.
   if (!meets_spec_fast(spec_, cb_list_) && check_walk(spec_, cb_list_) != kOk) {
     free_copy_buffer();
-    return kENOMEM;
+    iodma_plat_bug("copy buffer does not meet the spec");
+    return kEIO;
   }
   return kOk;
 }
@@ -170,10 +178,9 @@ void Command::switch_to_copy_buffer(bool fill) {
 }
 
 void Command::free_copy_buffer() {
-  for (u32 i = 0; i < cb_count_; i++) {
-    const CopyBlock& b = cb_blocks_.data()[i];
-    iodma_plat_cb_free(dev_, cb_block_, b.cpu, b.dma, static_cast<int>(dir_));
-  }
+  for (u32 i = 0; i < cb_count_; i++)
+    iodma_plat_cb_free(dev_, cb_block_, static_cast<int>(dir_),
+                       &cb_blocks_.data()[i]);
   cb_count_ = 0;
 }
 
@@ -192,11 +199,15 @@ int Command::prepare(u64 offset, u64 length, u32 flags) {
   }
   if (length > spec_.max_transfer_size) return kENOSPC;
   if ((length & (spec_.alignment_length - 1)) != 0) return kEINVAL;
+  // Another address space's memory, or none at all (a kernel thread).
+  if (!md_->owned_by_caller()) return kEFAULT;
+  int err = refresh_device();
+  if (err != kOk) return err;
 
   offset_ = offset;
   length_ = length;
   dir_ = md_->dir();
-  int err = pin(offset, length);
+  err = pin(offset, length);
   if (err != kOk) return err;
   err = gather(offset, length);
   if (err == kOk) err = map_device(flags);
@@ -375,19 +386,53 @@ void Command::sync_cb(u64 pos, u64 len, bool for_cpu) {
   });
 }
 
+// Over prepared [pos, pos + len) of a mapping, in pieces that are
+// contiguous both in physical memory and at the device: fn(phys, dma,
+// length). An IOMMU merges physically scattered pages into one device
+// range; the DMA layer maintains caches linearly from one address, so
+// every sync must stay within one physical range.
+template <typename Fn>
+void Command::for_each_mapped_piece(u64 pos, u64 len, Fn fn) const {
+  u32 i = cpu_.find(pos), j = dev_list_.find(pos);
+  u64 in_cpu = pos - cpu_.start[i], in_dev = pos - dev_list_.start[j];
+  while (len > 0) {
+    const u64 piece = min_of(
+        len, min_of(cpu_.segs[i].len - in_cpu, dev_list_.segs[j].len - in_dev));
+    fn(cpu_.segs[i].addr + in_cpu, dev_list_.segs[j].addr + in_dev, piece);
+    len -= piece;
+    in_cpu += piece;
+    in_dev += piece;
+    if (in_cpu == cpu_.segs[i].len) i++, in_cpu = 0;
+    if (in_dev == dev_list_.segs[j].len) j++, in_dev = 0;
+  }
+}
+
 void Command::sync_mapping_range(u64 pos, u64 len, bool for_cpu) {
-  for_each_range_piece(dev_list_, pos, len, [this, for_cpu](u64 dma, u64 n) {
+  for_each_mapped_piece(pos, len, [this, for_cpu](u64, u64 dma, u64 n) {
     iodma_plat_sync_range(dev_, dma, n, static_cast<int>(dir_), for_cpu);
   });
 }
 
+// Whether the device reaches some of prepared [pos, pos + len) of the
+// mapping somewhere else than the descriptor (a swiotlb slot).
+bool Command::platform_bounced(u64 pos, u64 len) const {
+  bool bounced = false;
+  for_each_mapped_piece(pos, len, [this, &bounced](u64 phys, u64 dma, u64) {
+    if (iodma_plat_dma_to_phys(dev_, dma) != phys) bounced = true;
+  });
+  return bounced;
+}
+
 // Copy between a caller's buffer and what the device sees over prepared
-// [offset, ...): the copy buffer when there is one, the descriptor
-// otherwise. Clamped to the prepared range; 0 when not prepared.
+// [offset, ...) (SPEC.md 10.6): the copy buffer when there is one, the
+// descriptor otherwise, with the syncs that make a platform bounce and
+// non-coherent caches agree with it, and that hand it back to the device
+// after. Clamped to the prepared range; 0 when not prepared.
 size_t Command::copy_bytes_at(u64 offset, u8* buf, size_t len, bool to_dev) {
   if (nest_ == 0 || buf == nullptr || offset >= length_) return 0;
   const u64 n = min_of<u64>(len, length_ - offset);
   if (via_ == Via::kCopy) {
+    sync_cb(offset, n, true);
     for_each_cb_piece(offset, n, [&buf, to_dev](u8* cb, u64, u64 piece) {
       if (to_dev)
         copy_bytes(cb, buf, piece);
@@ -395,15 +440,26 @@ size_t Command::copy_bytes_at(u64 offset, u8* buf, size_t len, bool to_dev) {
         copy_bytes(buf, cb, piece);
       buf += piece;
     });
-  } else {
-    for_each_range_piece(cpu_, offset, n, [&buf, to_dev](u64 phys, u64 piece) {
-      if (to_dev)
-        iodma_plat_copy_to_phys(phys, buf, piece);
-      else
-        iodma_plat_copy_from_phys(buf, phys, piece);
-      buf += piece;
-    });
+    sync_cb(offset, n, false);
+    return n;
   }
+  if (to_dev) {
+    // Pages pinned without write access are never written (SPEC.md
+    // 10.3); and a bounce the device reads is out of reach through a
+    // from-device mapping, whose sync never copies towards the device.
+    if (md_->needs_pin() && !device_writes(dir_)) return 0;
+    if (mapped_ && dir_ == Dir::kFromDevice && platform_bounced(offset, n))
+      return 0;
+  }
+  if (mapped_) sync_mapping_range(offset, n, true);
+  for_each_range_piece(cpu_, offset, n, [&buf, to_dev](u64 phys, u64 piece) {
+    if (to_dev)
+      iodma_plat_copy_to_phys(phys, buf, piece);
+    else
+      iodma_plat_copy_from_phys(buf, phys, piece);
+    buf += piece;
+  });
+  if (mapped_) sync_mapping_range(offset, n, false);
   return n;
 }
 

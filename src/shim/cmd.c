@@ -68,8 +68,11 @@ iodma_spec_arg(const struct iodma_spec *spec, struct iodma_core_spec *buf)
  * Context: Any context.
  * Return: 0 if iodma_cmd_create() would accept @spec for @dev;
  * -EINVAL for a NULL argument or an invalid spec (permanent);
- * -EOPNOTSUPP for %IODMA_BYPASSED or %IODMA_UNMAPPED on a device whose DMA
- * is translated by an IOMMU (permanent).
+ * -EOPNOTSUPP for a spec the device can never meet: %IODMA_BYPASSED or
+ * %IODMA_UNMAPPED on a device whose DMA is translated by an IOMMU or is not
+ * cache-coherent, or device limits (dma_get_max_seg_size(),
+ * dma_get_seg_boundary(), DMA mask) that leave no aligned segment
+ * (permanent).
  */
 int iodma_spec_check(struct device *dev, const struct iodma_spec *spec)
 {
@@ -89,8 +92,12 @@ EXPORT_SYMBOL_NS_GPL(iodma_spec_check, IODMA);
  * Context: Process context if @gfp may sleep; any context otherwise.
  * Return: the command, or an ERR_PTR():
  * -EINVAL for a NULL argument or an invalid spec (permanent);
- * -EOPNOTSUPP for %IODMA_BYPASSED or %IODMA_UNMAPPED on a device whose DMA
- * is translated by an IOMMU (permanent);
+ * -EOPNOTSUPP for a spec the device can never meet: %IODMA_BYPASSED or
+ * %IODMA_UNMAPPED on a device whose DMA is translated by an IOMMU or is not
+ * cache-coherent, or device limits (dma_get_max_seg_size(),
+ * dma_get_seg_boundary(), DMA mask) that leave no aligned segment
+ * (permanent);
+ * -EINVAL also for a @priv_size above INT_MAX;
  * -ENOMEM when memory is short (worth a retry).
  */
 struct iodma_cmd *iodma_cmd_create(struct device *dev,
@@ -184,8 +191,11 @@ EXPORT_SYMBOL_NS_GPL(iodma_cmd_device, IODMA);
  *
  * Context: Any context.
  * Return: 0; -EINVAL for a NULL argument or an invalid spec (permanent);
- * -EOPNOTSUPP for %IODMA_BYPASSED or %IODMA_UNMAPPED on a device whose DMA
- * is translated by an IOMMU (permanent).
+ * -EOPNOTSUPP for a spec the device can never meet: %IODMA_BYPASSED or
+ * %IODMA_UNMAPPED on a device whose DMA is translated by an IOMMU or is not
+ * cache-coherent, or device limits (dma_get_max_seg_size(),
+ * dma_get_seg_boundary(), DMA mask) that leave no aligned segment
+ * (permanent).
  */
 int iodma_cmd_set_spec(struct iodma_cmd *cmd, const struct iodma_spec *spec)
 {
@@ -413,14 +423,25 @@ EXPORT_SYMBOL_NS_GPL(iodma_cmd_md, IODMA);
  * prepare of the same range nests and needs its own complete. A failed
  * prepare leaves the command exactly as it was.
  *
+ * The device's DMA parameters are read here, not at creation: limits a
+ * driver sets in probe after creating its commands apply from the next
+ * prepare, and the effective constraints are the tighter of the spec and
+ * the device's (maximum segment size, even below a page; segment boundary;
+ * DMA mask).
+ *
  * Context: Process context if the creation gfp may sleep or the descriptor
- * is user memory (in the owning process); any context otherwise.
+ * is user memory (in the process that created it); any context otherwise.
  * Return: 0; -ENODATA without a descriptor; -EINVAL for a range outside
  * the descriptor, a length not a multiple of the spec's alignment_length
  * or unknown flags; -EBUSY when another range is prepared; -ENOSPC above
- * max_transfer_size; -EFAULT when user memory cannot be pinned; -ENOMEM
- * when memory, swiotlb or IOVA space is short (worth a retry); -EIO for
- * any other mapping failure.
+ * max_transfer_size; -EFAULT when user memory cannot be pinned, or the
+ * descriptor is user memory of another process (or the caller has none,
+ * a kernel thread); -ENOMEM when memory, swiotlb or IOVA space is short
+ * (worth a retry); -EOPNOTSUPP when the device's limits, as they are now,
+ * can never meet the spec, or a copy buffer is needed and none can ever be
+ * had below the spec's address_bits for this device (permanent); -EIO for
+ * any other mapping failure, or an internal invariant found broken
+ * (reported with a WARN).
  */
 int iodma_cmd_prepare(struct iodma_cmd *cmd, u64 offset, u64 length,
 		      unsigned int flags)
@@ -559,9 +580,11 @@ EXPORT_SYMBOL_NS_GPL(iodma_cmd_synchronize_range, IODMA);
  * @buf: destination
  * @len: bytes wanted
  *
- * Reads the copy buffer when there is one, the descriptor otherwise (a
- * platform bounce buffer needs iodma_cmd_synchronize() first, as with the
- * DMA API). Does not disturb a gen_segments walk.
+ * Returns what the device sees, wherever those bytes sit: iodma's copy
+ * buffer, a platform bounce (swiotlb) or the descriptor. The range is
+ * synced for the CPU before the copy (cache maintenance, bounce copy) and
+ * handed back to the device after it; no iodma_cmd_synchronize() is
+ * needed. Does not disturb a gen_segments walk.
  *
  * Context: Any context.
  * Return: bytes copied: clamped to the prepared range; 0 when not prepared
@@ -581,12 +604,17 @@ EXPORT_SYMBOL_NS_GPL(iodma_cmd_read_bytes, IODMA);
  * @buf: source
  * @len: bytes to write
  *
- * Writes the copy buffer when there is one, the descriptor otherwise. Does
- * not disturb a gen_segments walk.
+ * Writes what the device sees, wherever those bytes sit: iodma's copy
+ * buffer, a platform bounce (swiotlb) or the descriptor, and syncs the
+ * range for the device: the device reads the new bytes, and they survive
+ * iodma_cmd_complete(). Memory pinned without write access (a
+ * %DMA_TO_DEVICE user descriptor) is never written, nor is a range that the
+ * platform bounced for a %DMA_FROM_DEVICE mapping (its syncs never copy
+ * towards the device). Does not disturb a gen_segments walk.
  *
  * Context: Any context.
- * Return: bytes copied: clamped to the prepared range; 0 when not prepared
- * or @offset is at or after its end.
+ * Return: bytes copied: clamped to the prepared range; 0 when not prepared,
+ * @offset is at or after its end, or the bytes cannot be written (above).
  */
 size_t iodma_cmd_write_bytes(struct iodma_cmd *cmd, u64 offset,
 			     const void *buf, size_t len)

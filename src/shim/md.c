@@ -28,8 +28,10 @@ static struct iodma_md *iodma_md_new(struct iodma_core_md_desc *d,
  * @dir: DMA direction of transfers through this descriptor
  * @gfp: allocation mask
  *
- * The buffer must stay allocated while the descriptor exists. vmalloc
- * pages are looked up at prepare time, for the prepared range only.
+ * The buffer must stay allocated while the descriptor exists. Every page of
+ * a vmalloc range is checked here (a range running into a guard hole is
+ * refused); its pages are looked up at prepare time, for the prepared
+ * range only.
  *
  * Context: Process context if @gfp may sleep; any context otherwise.
  * Return: the descriptor (one reference) or an ERR_PTR(): -EINVAL for a
@@ -80,14 +82,18 @@ EXPORT_SYMBOL_NS_GPL(iodma_md_from_pages, IODMA);
  * @gfp: allocation mask
  *
  * Nothing is pinned here: iodma_cmd_prepare() pins the prepared range with
- * pin_user_pages_fast() and iodma_cmd_complete() unpins it (marking the
- * pages dirty when the device may have written them). Prepare must run in
- * the context of the process that owns @uaddr.
+ * pin_user_pages_fast(FOLL_LONGTERM), since a command may stay prepared
+ * indefinitely, and iodma_cmd_complete() unpins it (marking the pages
+ * dirty when the device may have written them). The descriptor belongs to
+ * the calling process's address space: a prepare from any other context is
+ * -EFAULT. Long-term pins are refused by the kernel for some memory
+ * (fsdax; writable shared mappings of regular files), as for RDMA.
  *
- * Context: Process context if @gfp may sleep; any context otherwise.
+ * Context: Process context of the process whose memory it is.
  * Return: the descriptor (one reference) or an ERR_PTR(): -EINVAL for a
  * zero @len, a NULL or wrapping range, %DMA_NONE; -EFAULT for a range
- * outside user space; -ENOMEM.
+ * outside user space or a caller without an address space (a kernel
+ * thread); -ENOMEM.
  */
 struct iodma_md *iodma_md_from_user(unsigned long uaddr, size_t len,
 				    enum dma_data_direction dir, gfp_t gfp)
@@ -128,8 +134,9 @@ EXPORT_SYMBOL_NS_GPL(iodma_md_from_sgtable, IODMA);
  * @dir: DMA direction
  * @gfp: allocation mask
  *
- * Every page of the range must have a struct page (pfn_valid()); device
- * memory (MMIO) is refused.
+ * The range must be System RAM (as /proc/iomem says) with a struct page
+ * for every page: device memory (MMIO), reserved ranges and holes are
+ * refused.
  *
  * Context: Process context if @gfp may sleep; any context otherwise.
  * Return: the descriptor (one reference) or an ERR_PTR(): -EINVAL for a

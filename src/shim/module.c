@@ -9,6 +9,7 @@
 #include <linux/module.h>
 
 #include "../core/core_api.h"
+#include "shim.h"
 
 static void iodma_abi_checks(void)
 {
@@ -36,6 +37,7 @@ static void iodma_abi_checks(void)
 static int __init iodma_init(void)
 {
 	iodma_abi_checks();
+	iodma_platform_init();
 	return 0;
 }
 

@@ -7,12 +7,18 @@
 #include <linux/bug.h>
 #include <linux/device.h>
 #include <linux/dma-direct.h>
+#include <linux/dma-map-ops.h>
 #include <linux/dma-mapping.h>
+#include <linux/gfp.h>
 #include <linux/highmem.h>
 #include <linux/iommu.h>
+#include <linux/ioport.h>
 #include <linux/jump_label.h>
 #include <linux/mm.h>
+#include <linux/mmzone.h>
 #include <linux/overflow.h>
+#include <linux/sched.h>
+#include <linux/sched/mm.h>
 #include <linux/scatterlist.h>
 #include <linux/sched/task_stack.h>
 #include <linux/slab.h>
@@ -67,7 +73,8 @@ EXPORT_SYMBOL_NS_GPL(iodma_test_fault, IODMA);
 
 void *iodma_plat_alloc(unsigned long size, unsigned int gfp)
 {
-	if (iodma_should_fail())
+	/* kvmalloc() WARNs beyond INT_MAX: that is only "no memory" here. */
+	if (size > INT_MAX || iodma_should_fail())
 		return NULL;
 	return kvzalloc(size, (__force gfp_t)gfp);
 }
@@ -100,15 +107,61 @@ static bool iodma_dev_translated(struct device *dev)
 	return domain && domain->type != IOMMU_DOMAIN_IDENTITY;
 }
 
+/*
+ * The highest physical address of the lowest memory zone the page allocator
+ * can be asked for (ZONE_DMA, else ZONE_DMA32), measured once at load from
+ * a page of it: below that, no copy-buffer memory can be guaranteed.
+ */
+static phys_addr_t iodma_low_zone_last = PHYS_ADDR_MAX;
+
+static gfp_t iodma_lowest_zone_gfp(void)
+{
+	if (IS_ENABLED(CONFIG_ZONE_DMA))
+		return GFP_DMA;
+	if (IS_ENABLED(CONFIG_ZONE_DMA32))
+		return GFP_DMA32;
+	return 0;
+}
+
+void iodma_platform_init(void)
+{
+	struct page *page = alloc_page(GFP_KERNEL | iodma_lowest_zone_gfp() |
+				       __GFP_NOWARN);
+
+	if (!page)
+		return;
+	iodma_low_zone_last = PFN_PHYS(zone_end_pfn(page_zone(page))) - 1;
+	__free_page(page);
+}
+
+/* The highest bus address @dev reaches through dma-direct. */
+static u64 iodma_direct_limit(struct device *dev)
+{
+	return min_not_zero(dma_get_mask(dev), dev->bus_dma_limit);
+}
+
 void iodma_plat_dev_query(void *dev, struct iodma_plat_dev_info *info)
 {
 	unsigned long boundary = dma_get_seg_boundary(dev);
+	bool translated = iodma_dev_translated(dev);
+	struct device *d = dev;
 
-	info->translated = iodma_dev_translated(dev);
+	info->translated = translated;
 	info->page_shift = PAGE_SHIFT;
-	info->max_mapping_size = min_t(u64, dma_max_mapping_size(dev),
-				       dma_get_max_seg_size(dev));
+	info->coherent = dev_is_dma_coherent(d);
+	info->max_seg_size = max_t(u64, dma_get_max_seg_size(d), 1);
+	info->max_mapping_size = dma_max_mapping_size(d);
 	info->seg_boundary = boundary == ULONG_MAX ? 0 : (u64)boundary + 1;
+	info->dma_mask = translated ? dma_get_mask(d) : iodma_direct_limit(d);
+	/*
+	 * dma_alloc_pages() meets the coherent mask; below it, an untranslated
+	 * device gets pages of a low zone (iodma_plat_cb_alloc()), a
+	 * translated one nothing: IOVAs come from the top of the mask.
+	 */
+	info->cb_floor = d->coherent_dma_mask;
+	if (!translated && iodma_low_zone_last != PHYS_ADDR_MAX)
+		info->cb_floor = min_t(u64, info->cb_floor,
+				       phys_to_dma(d, iodma_low_zone_last));
 }
 
 int iodma_plat_kva_kind(const void *kva, unsigned long long len,
@@ -127,6 +180,19 @@ int iodma_plat_kva_kind(const void *kva, unsigned long long len,
 	return IODMA_PLAT_KVA_INVALID;
 }
 
+int iodma_plat_vmalloc_ok(const void *kva, unsigned long long len)
+{
+	const void *p = PTR_ALIGN_DOWN(kva, PAGE_SIZE);
+
+	for (; p < kva + len; p += PAGE_SIZE) {
+		struct page *page = vmalloc_to_page(p);
+
+		if (!page || !pfn_valid(page_to_pfn(page)))
+			return 0;
+	}
+	return 1;
+}
+
 unsigned long long iodma_plat_vmalloc_phys(const void *kva)
 {
 	return page_to_phys(vmalloc_to_page(kva)) + offset_in_page(kva);
@@ -141,6 +207,10 @@ int iodma_plat_phys_is_ram(unsigned long long phys, unsigned long long len)
 {
 	unsigned long pfn, last = PHYS_PFN(phys + len - 1);
 
+	/* pfn_valid() alone holds for holes and reserved ranges too. */
+	if (region_intersects(phys, len, IORESOURCE_SYSTEM_RAM,
+			      IORES_DESC_NONE) != REGION_INTERSECTS)
+		return 0;
 	for (pfn = PHYS_PFN(phys); pfn <= last; pfn++)
 		if (!pfn_valid(pfn))
 			return 0;
@@ -152,15 +222,35 @@ int iodma_plat_user_range_ok(unsigned long long uaddr, unsigned long long len)
 	return access_ok((const void __user *)(uintptr_t)uaddr, len);
 }
 
+void *iodma_plat_mm_get(void)
+{
+	struct mm_struct *mm = current->mm;
+
+	if (mm)
+		mmgrab(mm);
+	return mm;
+}
+
+void iodma_plat_mm_put(void *mm)
+{
+	if (mm)
+		mmdrop(mm);
+}
+
+int iodma_plat_mm_is_current(void *mm)
+{
+	return current->mm == mm;
+}
+
 int iodma_plat_pin_user(unsigned long long uaddr, unsigned int npages,
 			int write, void **pages)
 {
+	unsigned int flags = FOLL_LONGTERM | (write ? FOLL_WRITE : 0);
 	int got;
 
 	if (npages > INT_MAX || iodma_should_fail())
 		return -ENOMEM;
-	got = pin_user_pages_fast(uaddr, npages, write ? FOLL_WRITE : 0,
-				  (struct page **)pages);
+	got = pin_user_pages_fast(uaddr, npages, flags, (struct page **)pages);
 	if (got == npages)
 		return 0;
 	if (got > 0)
@@ -321,26 +411,100 @@ unsigned long long iodma_plat_phys_to_bus(void *dev, unsigned long long phys)
 	return phys_to_dma(dev, phys);
 }
 
-void *iodma_plat_cb_alloc(void *dev, unsigned long long size, int dir,
-			  unsigned int gfp, unsigned long long *dma)
+unsigned long long iodma_plat_dma_to_phys(void *dev, unsigned long long dma)
 {
+	struct iommu_domain *domain = iommu_get_domain_for_dev(dev);
+	phys_addr_t phys;
+
+	if (!domain || domain->type == IOMMU_DOMAIN_IDENTITY)
+		return dma_to_phys(dev, dma);
+	phys = iommu_iova_to_phys(domain, dma);
+	return phys ? phys : ~0ULL;
+}
+
+/* How a copy-buffer block was made: its cookie. */
+enum { IODMA_CB_DMA_PAGES, IODMA_CB_OWN_PAGES };
+
+/*
+ * Pages below @max_addr for an untranslated device whose spec is narrower
+ * than its coherent mask: from the widest zone that yields them, mapped so
+ * that the DMA API knows the block (syncs, DMA-API debug). A mapping that
+ * bounces means the device cannot reach our pages at all (memory
+ * encryption, forced bouncing): -EIO.
+ */
+static int iodma_cb_own_pages(struct device *dev, size_t size,
+			      enum dma_data_direction dir, gfp_t gfp,
+			      u64 max_addr, struct iodma_plat_cb_block *out)
+{
+	static const gfp_t zones[] = { 0, GFP_DMA32, GFP_DMA };
+	unsigned int order = get_order(size), i;
+	struct page *page = NULL;
+	dma_addr_t dma;
+
+	for (i = 0; i < ARRAY_SIZE(zones) && !page; i++) {
+		if ((zones[i] == GFP_DMA32 && !IS_ENABLED(CONFIG_ZONE_DMA32)) ||
+		    (zones[i] == GFP_DMA && !IS_ENABLED(CONFIG_ZONE_DMA)))
+			continue;
+		page = alloc_pages(gfp | zones[i] | __GFP_ZERO | __GFP_NOWARN,
+				   order);
+		if (page &&
+		    phys_to_dma(dev, page_to_phys(page)) + size - 1 > max_addr) {
+			__free_pages(page, order);
+			page = NULL;
+		}
+	}
+	if (!page)
+		return -ENOMEM;
+	dma = dma_map_page(dev, page, 0, size, dir);
+	if (dma_mapping_error(dev, dma)) {
+		__free_pages(page, order);
+		return -ENOMEM;
+	}
+	if (dma != phys_to_dma(dev, page_to_phys(page))) {
+		dma_unmap_page_attrs(dev, dma, size, dir, DMA_ATTR_SKIP_CPU_SYNC);
+		__free_pages(page, order);
+		return -EIO;
+	}
+	out->cpu = page_address(page);
+	out->dma = dma;
+	out->cookie = IODMA_CB_OWN_PAGES;
+	return 0;
+}
+
+int iodma_plat_cb_alloc(void *dev, unsigned long long size, int dir,
+			unsigned int gfp, unsigned long long max_addr,
+			struct iodma_plat_cb_block *out)
+{
+	struct device *d = dev;
 	dma_addr_t handle;
 	struct page *page;
 
 	if (iodma_should_fail())
-		return NULL;
-	page = dma_alloc_pages(dev, size, &handle, dir,
+		return -ENOMEM;
+	if (!iodma_dev_translated(d) && max_addr < d->coherent_dma_mask)
+		return iodma_cb_own_pages(d, size, dir,
+					  (__force gfp_t)gfp, max_addr, out);
+	page = dma_alloc_pages(d, size, &handle, dir,
 			       (__force gfp_t)gfp | __GFP_NOWARN);
 	if (!page)
-		return NULL;
-	*dma = handle;
-	return page_address(page);
+		return -ENOMEM;
+	out->cpu = page_address(page);
+	out->dma = handle;
+	out->cookie = IODMA_CB_DMA_PAGES;
+	return 0;
 }
 
-void iodma_plat_cb_free(void *dev, unsigned long long size, void *cpu,
-			unsigned long long dma, int dir)
+void iodma_plat_cb_free(void *dev, unsigned long long size, int dir,
+			const struct iodma_plat_cb_block *block)
 {
-	dma_free_pages(dev, size, virt_to_page(cpu), dma, dir);
+	struct page *page = virt_to_page(block->cpu);
+
+	if (block->cookie == IODMA_CB_DMA_PAGES) {
+		dma_free_pages(dev, size, page, block->dma, dir);
+		return;
+	}
+	dma_unmap_page_attrs(dev, block->dma, size, dir, DMA_ATTR_SKIP_CPU_SYNC);
+	__free_pages(page, get_order(size));
 }
 
 /* Copy page by page through temporary mappings (no highmem assumption). */

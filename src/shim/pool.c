@@ -8,17 +8,25 @@
 #include <linux/err.h>
 #include <linux/export.h>
 #include <linux/iodma.h>
+#include <linux/sched.h>
 #include <linux/slab.h>
 #include <linux/spinlock.h>
 #include <linux/wait.h>
 
+/* One command of a pool, and whether a user holds it. */
+struct iodma_pool_slot {
+	struct iodma_cmd *cmd;
+	bool out;			/* handed out and not yet returned */
+};
+
 struct iodma_pool {
-	spinlock_t lock;		/* protects nfree and free[] */
+	spinlock_t lock;		/* protects nfree, free[] and all[].out */
 	wait_queue_head_t wait;
+	struct iodma_spec spec;		/* what a put restores */
 	unsigned int count;
 	unsigned int nfree;
-	struct iodma_cmd **free;	/* free[0..nfree) are available */
-	struct iodma_cmd *all[];	/* every command of the pool */
+	unsigned int *free;		/* all[free[0..nfree)] are available */
+	struct iodma_pool_slot all[];	/* every command of the pool */
 };
 
 /**
@@ -41,7 +49,7 @@ struct iodma_pool *iodma_pool_create(struct device *dev,
 	struct iodma_pool *pool;
 	unsigned int i;
 
-	if (!count)
+	if (!count || !spec)
 		return ERR_PTR(-EINVAL);
 	pool = kzalloc(struct_size(pool, all, count), gfp);
 	if (!pool)
@@ -53,8 +61,9 @@ struct iodma_pool *iodma_pool_create(struct device *dev,
 	}
 	spin_lock_init(&pool->lock);
 	init_waitqueue_head(&pool->wait);
+	pool->spec = *spec;
 	for (i = 0; i < count; i++) {
-		struct iodma_cmd *cmd = i ? iodma_cmd_clone(pool->all[0], gfp) :
+		struct iodma_cmd *cmd = i ? iodma_cmd_clone(pool->all[0].cmd, gfp) :
 					    iodma_cmd_create(dev, spec,
 							     priv_size, gfp);
 
@@ -63,8 +72,8 @@ struct iodma_pool *iodma_pool_create(struct device *dev,
 			iodma_pool_destroy(pool);
 			return ERR_CAST(cmd);
 		}
-		pool->all[i] = cmd;
-		pool->free[i] = cmd;
+		pool->all[i].cmd = cmd;
+		pool->free[i] = i;
 	}
 	pool->count = count;
 	pool->nfree = count;
@@ -78,8 +87,12 @@ static struct iodma_cmd *iodma_pool_try_get(struct iodma_pool *pool)
 	unsigned long flags;
 
 	spin_lock_irqsave(&pool->lock, flags);
-	if (pool->nfree)
-		cmd = pool->free[--pool->nfree];
+	if (pool->nfree) {
+		struct iodma_pool_slot *slot = &pool->all[pool->free[--pool->nfree]];
+
+		slot->out = true;
+		cmd = slot->cmd;
+	}
 	spin_unlock_irqrestore(&pool->lock, flags);
 	return cmd;
 }
@@ -120,7 +133,9 @@ EXPORT_SYMBOL_NS_GPL(iodma_pool_get, IODMA);
  * @cmd: the command; a command still prepared is completed and its
  *	descriptor dropped, so that the next user starts clean
  *
- * A command of another pool is refused with a warning.
+ * The command gets the pool's spec back. A command of another pool, or one
+ * that is not out (a second put), is refused with a warning and left
+ * alone: no command is ever handed to two users.
  *
  * Context: As iodma_cmd_complete() when @cmd is still prepared; any
  * context otherwise.
@@ -130,17 +145,25 @@ void iodma_pool_put(struct iodma_pool *pool, struct iodma_cmd *cmd)
 {
 	unsigned long flags;
 	unsigned int i;
+	bool was_out;
 
 	if (IS_ERR_OR_NULL(pool) || IS_ERR_OR_NULL(cmd))
 		return;
-	for (i = 0; i < pool->count && pool->all[i] != cmd; i++)
+	for (i = 0; i < pool->count && pool->all[i].cmd != cmd; i++)
 		;
-	if (WARN_ON_ONCE(i == pool->count))
+	if (WARN_ONCE(i == pool->count, "iodma: put of a command of another pool\n"))
+		return;
+	/* Claimed here, so that a concurrent second put finds it taken. */
+	spin_lock_irqsave(&pool->lock, flags);
+	was_out = pool->all[i].out;
+	pool->all[i].out = false;
+	spin_unlock_irqrestore(&pool->lock, flags);
+	if (WARN_ONCE(!was_out, "iodma: command put twice into its pool\n"))
 		return;
 	iodma_cmd_clear_md(cmd, true);
+	WARN_ON_ONCE(iodma_cmd_set_spec(cmd, &pool->spec));
 	spin_lock_irqsave(&pool->lock, flags);
-	if (!WARN_ON_ONCE(pool->nfree == pool->count))
-		pool->free[pool->nfree++] = cmd;
+	pool->free[pool->nfree++] = i;
 	spin_unlock_irqrestore(&pool->lock, flags);
 	wake_up(&pool->wait);
 }
@@ -161,7 +184,7 @@ void iodma_pool_destroy(struct iodma_pool *pool)
 	if (IS_ERR_OR_NULL(pool))
 		return;
 	for (i = 0; i < pool->count; i++)
-		iodma_cmd_destroy(pool->all[i]);
+		iodma_cmd_destroy(pool->all[i].cmd);
 	kfree(pool->free);
 	kfree(pool);
 }

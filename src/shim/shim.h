@@ -8,4 +8,7 @@
 /* Test hook (kunit/fault_kunit.c): see src/shim/platform.c. */
 int iodma_test_fault(bool enable, int fail_at);
 
+/* Measure what the platform layer needs to know once (module load). */
+void iodma_platform_init(void);
+
 #endif /* IODMA_SHIM_H */
