@@ -1,9 +1,10 @@
 #!/usr/bin/env bash
-# Usage: demo.sh [stock|test]
+# Usage: demo.sh [stock [LINE]|test]
 # The edu demo: iodma and the samples/edu driver doing real DMA in QEMU, in
 # direct, swiotlb=force and intel-iommu configurations with the edu engine
 # at 28 and 64 DMA bits, 1 GiB of guest RAM. "stock" (make demo) builds
-# against and boots Debian's stock 6.12 kernel: no kernel build. "test"
+# against and boots one of Debian 12's stock kernels, LINE 6.12 (default)
+# or 6.1 (make demo KERNEL=6.1): no kernel build. "test"
 # (make check) uses the test kernel with DMA-API debug, KASAN, kmemleak and
 # lockdep, and writes out/results/demo. All runs go at once: the guests
 # mostly wait for the engine's 100 ms timer.
@@ -13,11 +14,13 @@ set -euo pipefail
 need_pkgs qemu-system-x86 busybox-static cpio gcc libc6-dev rsync python3
 
 mode=${1:-stock}
+line=${2:-6.12}
 out=$IODMA_TOP/out/demo-$mode
+[ "$mode" = stock ] && out=$out-$line
 mkdir -p "$out"
 case $mode in
 stock)
-	{ read -r kdir; read -r kernel; } < <("$IODMA_TOP/scripts/stock-kernel.sh")
+	{ read -r kdir; read -r kernel; } < <("$IODMA_TOP/scripts/stock-kernel.sh" "$line")
 	iodma=$out/iodma
 	;;
 test)

@@ -71,16 +71,58 @@ int iodma_test_fault(bool enable, int fail_at)
 }
 EXPORT_SYMBOL_NS_GPL(iodma_test_fault, IODMA);
 
+/*
+ * Live resources, for the same tests: each platform allocation, DMA
+ * mapping, copy-buffer block and pinned user page counts up when taken and
+ * down when released, only while the key is on.
+ */
+enum { IODMA_LIVE_ALLOCS, IODMA_LIVE_MAPPINGS, IODMA_LIVE_CB_BLOCKS,
+       IODMA_LIVE_PINS, IODMA_LIVE_NR };
+static atomic_long_t iodma_live[IODMA_LIVE_NR];
+
+static void iodma_live_add(unsigned int what, long n)
+{
+	if (static_branch_unlikely(&iodma_fault_on))
+		atomic_long_add(n, &iodma_live[what]);
+}
+
+/**
+ * iodma_test_live() - what the platform layer holds now (tests)
+ * @out: filled with the live counts
+ *
+ * Test hook, for iodma's KUnit suites: while fault injection is enabled
+ * (iodma_test_fault()), every allocation, DMA mapping, copy-buffer block
+ * and pinned user page of the platform layer counts up when taken and down
+ * when released; nothing is counted while it is off. Two snapshots around
+ * a call show what the call left behind.
+ *
+ * Context: Any context.
+ * Return: nothing; the counts are in @out.
+ */
+void iodma_test_live(struct iodma_test_live *out)
+{
+	out->allocs = atomic_long_read(&iodma_live[IODMA_LIVE_ALLOCS]);
+	out->mappings = atomic_long_read(&iodma_live[IODMA_LIVE_MAPPINGS]);
+	out->cb_blocks = atomic_long_read(&iodma_live[IODMA_LIVE_CB_BLOCKS]);
+	out->pins = atomic_long_read(&iodma_live[IODMA_LIVE_PINS]);
+}
+EXPORT_SYMBOL_NS_GPL(iodma_test_live, IODMA);
+
 void *iodma_plat_alloc(unsigned long size, unsigned int gfp)
 {
+	void *p;
+
 	/* kvmalloc() WARNs beyond INT_MAX: that is only "no memory" here. */
 	if (size > INT_MAX || iodma_should_fail())
 		return NULL;
-	return kvzalloc(size, (__force gfp_t)gfp);
+	p = kvzalloc(size, (__force gfp_t)gfp);
+	iodma_live_add(IODMA_LIVE_ALLOCS, p ? 1 : 0);
+	return p;
 }
 
 void iodma_plat_free(void *p)
 {
+	iodma_live_add(IODMA_LIVE_ALLOCS, p ? -1 : 0);
 	kvfree(p);
 }
 
@@ -123,15 +165,35 @@ static gfp_t iodma_lowest_zone_gfp(void)
 	return 0;
 }
 
-void iodma_platform_init(void)
+/*
+ * The highest physical address swiotlb's default pool can lie at: it is
+ * allocated from low memory (memblock_alloc_low(), below the top of
+ * ZONE_DMA32 on x86 and of the lowest DMA zone on arm64), and pools that
+ * swiotlb grows later are allocated within the device's own DMA limit.
+ * Measured once at load from the zones, never read from swiotlb's private
+ * structures; PHYS_ADDR_MAX when unknown (then no bounce counts as
+ * reachable).
+ */
+static phys_addr_t iodma_bounce_pool_last = PHYS_ADDR_MAX;
+
+/* The last physical address of the zone a page of @zone_gfp comes from. */
+static phys_addr_t iodma_zone_last(gfp_t zone_gfp)
 {
-	struct page *page = alloc_page(GFP_KERNEL | iodma_lowest_zone_gfp() |
-				       __GFP_NOWARN);
+	struct page *page = alloc_page(GFP_KERNEL | zone_gfp | __GFP_NOWARN);
+	phys_addr_t last;
 
 	if (!page)
-		return;
-	iodma_low_zone_last = PFN_PHYS(zone_end_pfn(page_zone(page))) - 1;
+		return PHYS_ADDR_MAX;
+	last = PFN_PHYS(zone_end_pfn(page_zone(page))) - 1;
 	__free_page(page);
+	return last;
+}
+
+void iodma_platform_init(void)
+{
+	iodma_low_zone_last = iodma_zone_last(iodma_lowest_zone_gfp());
+	iodma_bounce_pool_last = IS_ENABLED(CONFIG_ZONE_DMA32) ?
+		iodma_zone_last(GFP_DMA32) : iodma_low_zone_last;
 }
 
 /* The highest bus address @dev reaches through dma-direct. */
@@ -251,8 +313,10 @@ int iodma_plat_pin_user(unsigned long long uaddr, unsigned int npages,
 	if (npages > INT_MAX || iodma_should_fail())
 		return -ENOMEM;
 	got = pin_user_pages_fast(uaddr, npages, flags, (struct page **)pages);
-	if (got == npages)
+	if (got == npages) {
+		iodma_live_add(IODMA_LIVE_PINS, npages);
 		return 0;
+	}
 	if (got > 0)
 		unpin_user_pages((struct page **)pages, got);
 	return got == -ENOMEM ? -ENOMEM : -EFAULT;
@@ -260,6 +324,7 @@ int iodma_plat_pin_user(unsigned long long uaddr, unsigned int npages,
 
 void iodma_plat_unpin_user(void **pages, unsigned int npages, int dirty)
 {
+	iodma_live_add(IODMA_LIVE_PINS, -(long)npages);
 	unpin_user_pages_dirty_lock((struct page **)pages, npages, dirty);
 }
 
@@ -296,27 +361,17 @@ unsigned long iodma_plat_map_state_size(unsigned int n)
 }
 
 /*
- * Whether the device reaches every byte of its swiotlb pool. swiotlb WARNs
- * ("swiotlb addr ... overflow") when it bounces into memory the device
- * cannot reach; this lets the core use its own copy buffer instead.
+ * Whether the device surely reaches every swiotlb slot it may be given.
+ * swiotlb WARNs ("swiotlb addr ... overflow") when it bounces into memory
+ * the device cannot reach; where reach is not certain, the core uses its
+ * own copy buffer instead.
  */
 static bool iodma_bounce_reachable(struct device *dev)
 {
-#ifdef CONFIG_SWIOTLB
-	struct io_tlb_mem *mem = dev->dma_io_tlb_mem;
-	phys_addr_t last;
-
-	if (!mem || !mem->nslabs)
+	if (iodma_bounce_pool_last == PHYS_ADDR_MAX)
 		return false;
-	last = mem->defpool.end - 1;
-#ifdef CONFIG_SWIOTLB_DYNAMIC
-	if (mem->can_grow)
-		last = mem->phys_limit;
-#endif
-	return dma_capable(dev, phys_to_dma(dev, last), 1, true);
-#else
-	return false;
-#endif
+	return iodma_direct_limit(dev) >=
+	       phys_to_dma(dev, iodma_bounce_pool_last);
 }
 
 /* Whether dma-direct will bounce some of the ranges through swiotlb. */
@@ -377,6 +432,7 @@ int iodma_plat_map(void *dev, void *state,
 		out[i].len = sg_dma_len(sg);
 	}
 	*nout = st->sgt.nents;
+	iodma_live_add(IODMA_LIVE_MAPPINGS, 1);
 	return 0;
 }
 
@@ -384,6 +440,7 @@ void iodma_plat_unmap(void *dev, void *state, int dir, unsigned int attrs)
 {
 	struct iodma_map_state *st = state;
 
+	iodma_live_add(IODMA_LIVE_MAPPINGS, -1);
 	dma_unmap_sgtable(dev, &st->sgt, dir, iodma_attrs(attrs));
 }
 
@@ -468,6 +525,7 @@ static int iodma_cb_own_pages(struct device *dev, size_t size,
 	out->cpu = page_address(page);
 	out->dma = dma;
 	out->cookie = IODMA_CB_OWN_PAGES;
+	iodma_live_add(IODMA_LIVE_CB_BLOCKS, 1);
 	return 0;
 }
 
@@ -491,6 +549,7 @@ int iodma_plat_cb_alloc(void *dev, unsigned long long size, int dir,
 	out->cpu = page_address(page);
 	out->dma = handle;
 	out->cookie = IODMA_CB_DMA_PAGES;
+	iodma_live_add(IODMA_LIVE_CB_BLOCKS, 1);
 	return 0;
 }
 
@@ -499,6 +558,7 @@ void iodma_plat_cb_free(void *dev, unsigned long long size, int dir,
 {
 	struct page *page = virt_to_page(block->cpu);
 
+	iodma_live_add(IODMA_LIVE_CB_BLOCKS, -1);
 	if (block->cookie == IODMA_CB_DMA_PAGES) {
 		dma_free_pages(dev, size, page, block->dma, dir);
 		return;
