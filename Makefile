@@ -3,7 +3,8 @@
 #
 #   make               modules for KDIR (default: the running kernel)
 #   make demo          the edu driver doing real DMA in QEMU on Debian's
-#                      stock 6.12 kernel (no kernel build)
+#                      stock 6.12 kernel (no kernel build); KERNEL=6.1 for
+#                      Debian 12's default 6.1 kernel
 #   make bench         iodma against the raw DMA API: table, CSV, PNG
 #   make fuzz          the host fuzzer for FUZZ_SECONDS (default 2400)
 #   make check         every test: style, host (GoogleTest), KUnit and the
@@ -17,7 +18,7 @@ KDIR ?= /lib/modules/$(shell uname -r)/build
 KREL := $(shell cat $(KDIR)/include/config/kernel.release 2>/dev/null || echo unknown)
 OUT := $(CURDIR)/out
 
-.PHONY: all modules demo bench fuzz check check-host check-style check-kunit check-demo clean
+.PHONY: all modules demo bench fuzz check check-host check-style check-checkers check-kunit check-demo clean
 
 all: modules
 
@@ -30,11 +31,17 @@ check-style:
 check-host: check-style
 	@scripts/check-host.sh
 
+# The checkers' own tests: crafted logs that each must fail (seconds, no QEMU).
+check-checkers:
+	@scripts/tests/run-checker-tests.sh
+
 check-kunit:
 	@scripts/check-kunit.sh
 
+# Debian 12's stock kernel to run the demo on: 6.12 or 6.1.
+KERNEL ?= 6.12
 demo:
-	@scripts/demo.sh stock
+	@scripts/demo.sh stock $(KERNEL)
 
 bench:
 	@scripts/bench.sh
@@ -53,11 +60,12 @@ check-demo:
 check:
 	@rm -rf $(OUT)/results
 	-@scripts/check-style.sh
+	-@scripts/tests/run-checker-tests.sh
 	-@scripts/check-host.sh
 	-@scripts/fuzz.sh 60 $(OUT)/results/fuzz
 	-@scripts/check-kunit.sh
 	-@scripts/demo.sh test
-	@scripts/summary.sh $(OUT)/results style host fuzz kunit demo
+	@scripts/summary.sh $(OUT)/results style checkers host fuzz kunit demo
 
 clean:
 	rm -rf $(OUT)

@@ -3,18 +3,23 @@
 
 Usage: demo-report.py [--debug-kernel] [--counts FILE] NAME=LOGDIR...
 
-Each LOGDIR holds ktap.log (the DEMO| lines edu-demo printed) and
-console.log. A run passes when all its expected transfers are OK and the
+Each LOGDIR holds ktap.log (the DEMO| lines edu-demo printed),
+console.log and qemu.exit (scripts/run-qemu.sh). A run passes when all its
+expected transfers are OK, edu-demo reported its end (DEMO-DONE), and the
 kernel stayed clean (with --debug-kernel, also DMA-API debug, kmemleak and
-lockdep). Prints the table and a summary; --counts writes "P F" where every
-transfer and every run's "kernel clean" check counts once.
+lockdep) and QEMU exited by itself. Prints the table and a summary; --counts
+writes "P F" where every transfer and every run's "kernel clean" check
+counts once. A transfer missing from a run, reported twice, or whose line
+cannot be read counts as failed; a run without DEMO-DONE counts one more
+failure unless transfers are already missing. The counts file is deleted
+first, so a crash never leaves an earlier verdict behind.
 """
 import argparse
 import pathlib
 import sys
 
 sys.path.insert(0, str(pathlib.Path(__file__).resolve().parent / "lib"))
-from kernel_clean import problems  # noqa: E402
+from kernel_clean import run_problems  # noqa: E402
 
 EXPECTED_ROWS = 25  # see samples/edu/edu_demo.c
 
@@ -34,6 +39,8 @@ def main():
     ap.add_argument("--counts")
     ap.add_argument("runs", nargs="+")
     a = ap.parse_args()
+    if a.counts:
+        pathlib.Path(a.counts).unlink(missing_ok=True)
 
     head = ("configuration", "buffer", "size", "direction", "segments",
             "copy buffer", "time", "result")
@@ -42,26 +49,45 @@ def main():
     for spec in a.runs:
         name, logdir = spec.split("=", 1)
         d = pathlib.Path(logdir)
-        ktap = (d / "ktap.log").read_text(errors="replace") if (d / "ktap.log").exists() else ""
-        console = (d / "console.log").read_text(errors="replace") if (d / "console.log").exists() else ""
-        got = 0
+        ktap = (d / "ktap.log").read_text(errors="replace") if (d / "ktap.log").is_file() else ""
+        seen, done = set(), False
         for line in ktap.splitlines():
-            f = line.strip().split("|")
-            if len(f) != 10 or f[0] != "DEMO":
+            line = line.strip()
+            if line.startswith("DEMO-DONE"):
+                done = True
                 continue
-            got += 1
-            _, _, kind, size, direction, segs, calls, cb, us, res = f
-            rows.append((name, kind, fmt_size(size), direction,
-                         f"{segs} ({calls} calls)", cb,
-                         f"{int(us) / 1e6:.2f} s", res))
+            if not line.startswith("DEMO|"):
+                continue
+            f = line.split("|")
+            try:
+                _, _, kind, size, direction, segs, calls, cb, us, res = f
+                row = (name, kind, fmt_size(size), direction,
+                       f"{int(segs)} ({int(calls)} calls)", cb,
+                       f"{int(us) / 1e6:.2f} s", res)
+            except ValueError:
+                failed += 1
+                notes.append(f"{name}: unreadable transfer line: {line[:80]}")
+                continue
+            if (kind, size, direction) in seen:
+                failed += 1
+                notes.append(f"{name}: {kind} {row[2]} {direction} reported twice")
+                continue
+            seen.add((kind, size, direction))
+            rows.append(row)
             if res == "OK":
                 passed += 1
             else:
                 failed += 1
+                notes.append(f"{name}: {kind} {row[2]} {direction}: {res}")
+        got = len(seen)
         if got < EXPECTED_ROWS:
             failed += EXPECTED_ROWS - got
             notes.append(f"{name}: {EXPECTED_ROWS - got} of {EXPECTED_ROWS} transfers missing")
-        bad = problems(console, a.debug_kernel)
+        if not done:
+            notes.append(f"{name}: edu-demo did not report its end (no DEMO-DONE)")
+            if got >= EXPECTED_ROWS:
+                failed += 1
+        bad = run_problems(d, a.debug_kernel)
         if bad:
             failed += 1
             notes += [f"{name}: kernel not clean: {b}" for b in bad[:10]]

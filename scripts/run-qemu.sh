@@ -3,20 +3,25 @@
 # Boot BZIMAGE under TCG in the named configuration (scripts/lib/qemu-configs.sh)
 # with the edu DMA device. The initramfs's init loads MODULES (comma
 # separated) in order. Console goes to LOGDIR/console.log, KTAP from the
-# second serial port to LOGDIR/ktap.log. Exit status is QEMU's (124 on
-# timeout); judging the run is scripts/ktap-check.py's job.
+# second serial port to LOGDIR/ktap.log, QEMU's own output to LOGDIR/qemu.log
+# and its exit status to LOGDIR/qemu.exit. Every output of an earlier run in
+# LOGDIR (those, and the judges' counts and results.ktap) is deleted before
+# anything else, so that a run that fails to start leaves nothing a judge
+# could take for a result. Exit status is QEMU's (124 on timeout); judging
+# the run is scripts/ktap-check.py's job.
 # Environment: EDU_DMA_BITS (edu dma_mask), IODMA_APPEND (more kernel
 # arguments, e.g. iodma.run= and iodma.modargs=), IODMA_ACCEL (tcg/kvm).
 set -euo pipefail
 . "$(dirname "$0")/lib/common.sh"
 . "$(dirname "$0")/lib/qemu-configs.sh"
-need_pkgs qemu-system-x86
 
 cfg=${1:?config} kernel=${2:?bzImage} initrd=${3:?initramfs} logdir=${4:?logdir}
 mods=${5:?modules} tmo=${6:-900}
-qemu_config "$cfg"
 mkdir -p "$logdir"
-rm -f "$logdir/console.log" "$logdir/ktap.log"
+rm -f "$logdir/console.log" "$logdir/ktap.log" "$logdir/qemu.log" \
+	"$logdir/qemu.exit" "$logdir/counts" "$logdir/results.ktap"
+need_pkgs qemu-system-x86
+qemu_config "$cfg"
 
 # KVM does not work on these machines (see TOOLCHAIN.md): TCG only.
 say "qemu [$cfg]: ${QEMU_ARGS[*]} / $KERNEL_ARGS"
@@ -31,5 +36,6 @@ timeout --foreground -k 10 "$tmo" qemu-system-x86_64 -accel "${IODMA_ACCEL:-tcg}
 	</dev/null >"$logdir/qemu.log" 2>&1
 rc=$?
 set -e
+echo "$rc" >"$logdir/qemu.exit"
 say "qemu [$cfg]: exit $rc after $(( $(date +%s) - start )) s"
 exit $rc

@@ -1,0 +1,434 @@
+#!/usr/bin/env bash
+# Usage: scripts/tests/run-checker-tests.sh
+# The checkers' own tests: seconds, no kernel build, no QEMU. Crafted logs
+# (scripts/tests/ktap/, scripts/tests/demo/) go through ktap-check.py,
+# robustness-kunit.py, check-kunit.sh --no-run, run-qemu.sh (with a fake
+# QEMU), summary.sh and demo-report.py. A good run must pass with exact
+# counts; each broken one (missing suite, suite that did not initialise,
+# crash mid-suite, log cut short, skipped case, suite- or case-level
+# "not ok", stale counts file, crashed checker, empty log, timeout, kmemleak
+# not scanned, ...) must fail with its counts and the line saying why.
+# Writes out/results/checkers ("P F"); ends with the line
+# "checker-tests: N passed, N failed".
+set -euo pipefail
+. "$(dirname "$0")/../lib/common.sh"
+export PYTHONDONTWRITEBYTECODE=1 # leave no __pycache__ in scripts/
+
+scripts=$IODMA_TOP/scripts
+data=$scripts/tests
+results=$IODMA_TOP/out/results
+mkdir -p "$results"
+rm -f "$results/checkers"
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+
+p=0 f=0 rc=0 log=/dev/null
+why=()
+
+# run LOG CMD...: run CMD, output to LOG, exit status to $rc.
+run() {
+	log=$1
+	shift
+	rc=0
+	"$@" >"$log" 2>&1 || rc=$?
+}
+expect_rc() {
+	if [ "$rc" != "$1" ]; then why+=("exit status $rc, want $1"); fi
+}
+# expect_file FILE CONTENT ("-": FILE must not exist)
+expect_file() {
+	local got
+	got=$(cat "$1" 2>/dev/null || echo -)
+	if [ "$got" != "$2" ]; then why+=("${1##*/} is '$got', want '$2'"); fi
+}
+# expect_out TEXT...: lines of the output holding each TEXT
+expect_out() {
+	local t
+	for t in "$@"; do
+		if ! grep -qF -- "$t" "$log"; then why+=("no line with '$t'"); fi
+	done
+}
+expect_no() {
+	local t
+	for t in "$@"; do
+		if grep -qF -- "$t" "$log"; then why+=("a line with '$t'"); fi
+	done
+}
+verdict() {
+	if [ ${#why[@]} -eq 0 ]; then
+		p=$((p + 1))
+		echo "PASS checkers: $1"
+	else
+		f=$((f + 1))
+		echo "FAIL checkers: $1:"
+		printf '    want: %s\n' "${why[@]}"
+		sed 's/^/    | /' "$log"
+	fi
+	why=()
+}
+
+# ktap_case NAME KTAP CONSOLE QEMU_EXIT RC COUNTS TEXT...
+# A log directory of the crafted files ("-": absent) and a stale counts file
+# "999 0"; ktap-check.py must exit RC, replace the counts with COUNTS, print
+# its summary line and a line with each TEXT.
+ktap_case() {
+	local name=$1 ktap=$2 console=$3 qexit=$4 want_rc=$5 counts=$6
+	shift 6
+	local d=$tmp/ktap-$name
+	mkdir -p "$d"
+	[ "$ktap" = - ] || cp "$data/ktap/$ktap" "$d/ktap.log"
+	[ "$console" = - ] || cp "$data/ktap/$console" "$d/console.log"
+	[ "$qexit" = - ] || echo "$qexit" >"$d/qemu.exit"
+	echo "999 0" >"$d/counts"
+	run "$d.out" python3 "$scripts/ktap-check.py" --name "kunit[t]" \
+		--logdir "$d" --suites-from "$data/ktap/suites"
+	expect_rc "$want_rc"
+	expect_file "$d/counts" "$counts"
+	expect_out "kunit[t]: ${counts% *} passed, ${counts#* } failed" "$@"
+	expect_no Traceback
+	verdict "ktap-check: $name"
+}
+
+c=clean.console
+ktap_case good good.ktap $c 0 0 "13 0"
+ktap_case missing-suite missing-suite.ktap $c 0 1 "9 1" \
+	"FAIL kunit[t]: kernel clean: suite iodma_stale missing from the run"
+ktap_case empty-suite empty-suite.ktap $c 0 1 "10 1" \
+	"FAIL kunit[t]: iodma_badinput: no test results"
+ktap_case suite-init-failure suite-init-failure.ktap $c 0 1 "10 1" \
+	"FAIL kunit[t]: iodma_badinput: suite failed to initialize (-19)" \
+	"FAIL kunit[t]: iodma_badinput: 0 of 1 planned results reported"
+ktap_case suite-never-ran suite-never-ran.ktap $c 0 1 "11 1" \
+	"FAIL kunit[t]: iodma_fault: 0 of 1 planned results reported"
+ktap_case subtest-without-tests subtest-no-tests.ktap $c 0 1 "10 1" \
+	"FAIL kunit[t]: iodma_stale: no test results"
+ktap_case param-case-without-params param-no-results.ktap $c 0 1 "10 1" \
+	"FAIL kunit[t]: iodma_badinput: badinput_test: no test results"
+ktap_case crash-mid-suite crash-mid-suite.ktap $c 0 1 "12 1" \
+	"FAIL kunit[t]: iodma_stale: 1 of 2 planned results reported"
+ktap_case log-ends-mid-suite log-ends-mid-suite.ktap $c 0 1 "11 2" \
+	"FAIL kunit[t]: iodma_xfer: xfer_matrix_test: no result line" \
+	"FAIL kunit[t]: iodma_xfer: 1 of 2 planned results reported" \
+	"FAIL kunit[t]: iodma_xfer: no suite result line"
+ktap_case no-suite-end no-suite-end.ktap $c 0 1 "13 1" \
+	"FAIL kunit[t]: iodma_stale: no IODMA-SUITE-END"
+ktap_case skipped-case skipped-case.ktap $c 0 1 "12 1" \
+	"FAIL kunit[t]: iodma_stale: stale_carry_test skipped: no copy buffer"
+ktap_case skipped-param skipped-param.ktap $c 0 1 "12 1" \
+	"FAIL kunit[t]: iodma_badinput: badinput_test: user_unmapped skipped"
+ktap_case suite-level-not-ok suite-not-ok.ktap $c 0 1 "13 1" \
+	"FAIL kunit[t]: iodma_stress: suite reported not ok although none of its cases failed"
+ktap_case case-level-not-ok case-not-ok.ktap $c 0 1 "13 1" \
+	"FAIL kunit[t]: iodma_xfer: xfer_matrix_test reported not ok"
+ktap_case failed-param-counted-once failed-case.ktap $c 0 1 "12 1" \
+	"FAIL kunit[t]: iodma_xfer: xfer_matrix_test: vmalloc_from_device failed"
+ktap_case duplicate-suite duplicate-suite.ktap $c 0 1 "13 1" \
+	"FAIL kunit[t]: suite iodma_stress reported twice"
+ktap_case more-results-than-planned extra-results.ktap $c 0 1 "14 1" \
+	"FAIL kunit[t]: iodma_stress: 2 results, 1 planned"
+ktap_case empty-log empty.ktap $c 0 1 "0 1" \
+	"suite iodma_badinput missing" "suite iodma_fault missing" \
+	"suite iodma_stale missing" "suite iodma_stress missing" \
+	"suite iodma_xfer missing"
+ktap_case stale-counts-nothing-run - - - 1 "0 1" \
+	"no ktap.log" "no console output" "no QEMU exit status"
+ktap_case kernel-crash kernel-crash.ktap crash.console 0 1 "5 1" \
+	"kernel clean: run did not complete" "kernel clean: console: [    5.432102] Oops" \
+	"kernel clean: suite iodma_stale missing"
+ktap_case qemu-timeout good.ktap $c 124 1 "12 1" \
+	"FAIL kunit[t]: kernel clean: QEMU timed out (exit 124)"
+ktap_case qemu-status-missing good.ktap $c - 1 "12 1" \
+	"FAIL kunit[t]: kernel clean: no QEMU exit status"
+ktap_case dma-api-errors good.ktap dma-api-errors.console 0 1 "12 1" \
+	"FAIL kunit[t]: kernel clean: DMA-API debug error count: 1"
+ktap_case lockdep-off good.ktap lockdep-off.console 0 1 "12 1" \
+	"FAIL kunit[t]: kernel clean: lockdep debug_locks: 0"
+ktap_case kmemleak-not-scanned good.ktap no-kmemleak.console 0 1 "12 1" \
+	"FAIL kunit[t]: kernel clean: kmemleak scan not reported"
+ktap_case kmemleak-disabled good.ktap kmemleak-off.console 0 1 "12 1" \
+	"kernel clean: console: [    1.234568] kmemleak: Kernel memory leak detector disabled"
+
+# The suites expected are those kunit_test_suites() registers: in
+# declarations/ (every way of declaring them), and in the real kunit/. An
+# empty run lists each one as missing.
+mkdir -p "$tmp/decl"
+run "$tmp/decl.out" python3 "$scripts/ktap-check.py" --name decl \
+	--logdir "$tmp/decl" --suites-from "$data/ktap/declarations"
+expect_rc 1
+expect_out "suite iodma_badinput missing" "suite iodma_fault missing" \
+	"suite iodma_stale missing" "suite iodma_stress missing" \
+	"suite iodma_xfer missing"
+expect_no iodma_unregistered iodma_commented
+verdict "ktap-check: suites expected are those registered (declarations/)"
+mkdir -p "$tmp/real"
+run "$tmp/real.out" python3 "$scripts/ktap-check.py" --name real \
+	--logdir "$tmp/real" --suites-from "$IODMA_TOP/kunit"
+want=$(cat "$IODMA_TOP"/kunit/*.c | tr '\n' ' ' |
+	grep -o 'kunit_test_suites *([^)]*)' | tr -cd '&' | wc -c)
+got=$(grep -c 'missing from the run' "$log" || true)
+if [ "$want" -eq 0 ] || [ "$got" != "$want" ]; then
+	why+=("$want suites registered in kunit/*.c, $got expected")
+fi
+expect_rc 1
+verdict "ktap-check: suites expected are those registered (kunit/)"
+
+# robustness_case NAME RC "CONFIG=KTAP[:CONSOLE] ..." TEXT...
+# KTAP "-": the configuration is listed but has no log directory.
+robustness_case() {
+	local name=$1 want_rc=$2 runs=$3
+	shift 3
+	local d=$tmp/rob-$name spec cfg ktap console cfgs=()
+	mkdir -p "$d"
+	for spec in $runs; do
+		cfg=${spec%%=*} ktap=${spec#*=} console=clean.console
+		case $ktap in *:*) console=${ktap#*:} ktap=${ktap%%:*} ;; esac
+		cfgs+=("$cfg")
+		[ "$ktap" != - ] || continue
+		mkdir -p "$d/$cfg"
+		cp "$data/ktap/$ktap" "$d/$cfg/ktap.log"
+		cp "$data/ktap/$console" "$d/$cfg/console.log"
+		echo 0 >"$d/$cfg/qemu.exit"
+	done
+	run "$d.out" python3 "$scripts/robustness-kunit.py" "$d" "${cfgs[@]}"
+	expect_rc "$want_rc"
+	expect_out "$@"
+	expect_no Traceback
+	verdict "robustness-kunit: $name"
+}
+
+all="smp4=good.ktap swiotlb-tiny=good.ktap"
+robustness_case good 0 "$all direct=good.ktap" \
+	"robustness: swiotlb-exhaustion enomem=5 recovered=yes" \
+	"robustness: faults sites=63 injected=63 leaks=0" \
+	"robustness: stress cycles=101004 mismatches=0 reports=0" \
+	"robustness: bad-inputs cases=3 failed=0" \
+	"robustness: stale-data cases=3 failed=0"
+expect_no FAIL
+verdict "robustness-kunit: good run prints no FAIL"
+robustness_case missing-suite 1 "$all direct=missing-suite.ktap" \
+	"robustness: stale-data cases=3 failed=1" \
+	"FAIL robustness: stale-data: iodma_stale missing from direct"
+robustness_case empty-suite 1 "$all direct=empty-suite.ktap" \
+	"robustness: bad-inputs cases=3 failed=1" \
+	"FAIL robustness: bad-inputs: direct: iodma_badinput: no test results"
+robustness_case suite-init-failure 1 "$all direct=suite-init-failure.ktap" \
+	"robustness: bad-inputs cases=3 failed=1" \
+	"FAIL robustness: bad-inputs: direct: iodma_badinput: 0 of 1 planned results"
+robustness_case suite-never-ran 1 "$all direct=suite-never-ran.ktap" \
+	"robustness: faults sites=42 injected=42 leaks=1" \
+	"FAIL robustness: faults: direct: iodma_fault reported no faults figures"
+robustness_case crash-mid-suite 1 "$all direct=crash-mid-suite.ktap" \
+	"robustness: stale-data cases=3 failed=1" \
+	"FAIL robustness: stale-data: direct: iodma_stale: 1 of 2 planned results"
+robustness_case log-ends-mid-suite 1 "smp4=good.ktap swiotlb-tiny=log-ends-mid-suite.ktap" \
+	"robustness: swiotlb-exhaustion enomem=0 recovered=no" \
+	"FAIL robustness: swiotlb-exhaustion: xfer_swiotlb_exhaustion_test did not pass"
+robustness_case skipped-case 1 "$all direct=skipped-case.ktap" \
+	"robustness: stale-data cases=3 failed=1" \
+	"FAIL robustness: stale-data: direct: iodma_stale: stale_carry_test skipped"
+robustness_case skipped-param 1 "$all direct=skipped-param.ktap" \
+	"robustness: bad-inputs cases=3 failed=1" \
+	"FAIL robustness: bad-inputs: direct: iodma_badinput: badinput_test: user_unmapped skipped"
+robustness_case suite-level-not-ok 1 "smp4=suite-not-ok.ktap swiotlb-tiny=good.ktap" \
+	"FAIL robustness: stress: smp4: iodma_stress: suite reported not ok"
+robustness_case empty-log 1 "smp4=empty.ktap swiotlb-tiny=empty.ktap direct=empty.ktap" \
+	"robustness: swiotlb-exhaustion enomem=0 recovered=no" \
+	"robustness: stress cycles=0 mismatches=0 reports=1" \
+	"robustness: bad-inputs cases=0 failed=3" \
+	"robustness: stale-data cases=0 failed=3" \
+	"FAIL robustness: bad-inputs: iodma_badinput missing from smp4"
+robustness_case config-never-ran 1 "smp4=- swiotlb-tiny=good.ktap" \
+	"FAIL robustness: runs: smp4: no ktap.log" \
+	"FAIL robustness: stress: no stress figures in the smp4 run"
+robustness_case stress-kernel-not-clean 1 "smp4=good.ktap:crash.console swiotlb-tiny=good.ktap" \
+	"FAIL robustness: stress: smp4 kernel not clean: run did not complete"
+robustness_case swiotlb-figures-missing 1 "smp4=good.ktap swiotlb-tiny=no-figures.ktap" \
+	"FAIL robustness: swiotlb-exhaustion: no swiotlb-exhaustion figures"
+# Without a configuration list, swiotlb-tiny and smp4 are required.
+mkdir -p "$tmp/rob-default/direct"
+cp "$data/ktap/good.ktap" "$tmp/rob-default/direct/ktap.log"
+cp "$data/ktap/clean.console" "$tmp/rob-default/direct/console.log"
+echo 0 >"$tmp/rob-default/direct/qemu.exit"
+run "$tmp/rob-default.out" python3 "$scripts/robustness-kunit.py" "$tmp/rob-default"
+expect_rc 1
+expect_out "FAIL robustness: swiotlb-exhaustion: no swiotlb-tiny run" \
+	"FAIL robustness: stress: no smp4 run"
+verdict "robustness-kunit: default configurations include swiotlb-tiny and smp4"
+
+# check-kunit.sh --no-run in a copy of the tree whose kunit/ is the fixture:
+# what it adds up from each configuration's counts, and robustness.
+# A fake python3 lets ktap-check.py for kunit[direct] crash (no counts) or
+# leave garbage; each configuration first holds a stale counts "999 0".
+tree=$tmp/tree
+mkdir -p "$tree/kunit" "$tmp/bin"
+cp -r "$scripts" "$tree/scripts"
+cp "$data"/ktap/suites/*.c "$tree/kunit/"
+cat >"$tmp/bin/python3" <<EOF
+#!/bin/sh
+if [ "\${1##*/}" = ktap-check.py ] && [ "\$3" = "kunit[direct]" ]; then
+	case "\${FAKE_KTAP_CHECK:-}" in
+	crash) echo "Traceback (most recent call last): simulated" >&2; exit 1 ;;
+	garble) echo "12 passed" >"\$5/counts"; exit 1 ;;
+	esac
+fi
+exec $(command -v python3) "\$@"
+EOF
+chmod +x "$tmp/bin/python3"
+
+# kunit_case NAME RC RESULT FAKE "CONFIG=KTAP ..." TEXT...
+kunit_case() {
+	local name=$1 want_rc=$2 want=$3 fake=$4 runs=$5
+	shift 5
+	local spec cfg ktap cfgs=()
+	rm -rf "$tree/out"
+	for spec in $runs; do
+		cfg=${spec%%=*} ktap=${spec#*=}
+		cfgs+=("$cfg")
+		[ "$ktap" != - ] || continue
+		mkdir -p "$tree/out/kunit/$cfg"
+		cp "$data/ktap/$ktap" "$tree/out/kunit/$cfg/ktap.log"
+		cp "$data/ktap/clean.console" "$tree/out/kunit/$cfg/console.log"
+		echo 0 >"$tree/out/kunit/$cfg/qemu.exit"
+		echo "999 0" >"$tree/out/kunit/$cfg/counts"
+	done
+	if ! grep -q -- --no-run "$tree/scripts/check-kunit.sh"; then
+		# Without --no-run it would build a kernel and boot QEMU.
+		log=/dev/null
+		why+=("check-kunit.sh has no --no-run: not run")
+	else
+		run "$tmp/kunit-$name.out" env PATH="$tmp/bin:$PATH" FAKE_KTAP_CHECK="$fake" \
+			"$tree/scripts/check-kunit.sh" --no-run "${cfgs[@]}"
+		expect_rc "$want_rc"
+		expect_file "$tree/out/results/kunit" "$want"
+		expect_out "kunit: ${want% *} passed, ${want#* } failed" "$@"
+	fi
+	verdict "check-kunit --no-run: $name"
+}
+
+all="smp4=good.ktap swiotlb-tiny=good.ktap"
+kunit_case good 0 "39 0" "" "$all direct=good.ktap"
+kunit_case checker-crash-stale-counts 1 "26 1" crash "$all direct=good.ktap" \
+	"FAIL kunit[direct]: ktap-check.py left no valid counts (none; crashed?)"
+kunit_case checker-garbled-counts 1 "26 1" garble "$all direct=good.ktap" \
+	"FAIL kunit[direct]: ktap-check.py left no valid counts (12 passed; crashed?)"
+kunit_case config-never-ran 1 "26 2" "" "$all direct=-" \
+	"FAIL kunit[direct]: kernel clean: no ktap.log" \
+	"FAIL robustness: runs: direct: no ktap.log" \
+	"FAIL kunit: robustness figures missing or showing a problem"
+kunit_case robustness-figures-missing 1 "39 1" "" \
+	"smp4=good.ktap swiotlb-tiny=no-figures.ktap direct=good.ktap" \
+	"FAIL robustness: swiotlb-exhaustion: no swiotlb-exhaustion figures" \
+	"FAIL kunit: robustness figures missing or showing a problem"
+kunit_case skipped-case 1 "38 2" "" "$all direct=skipped-case.ktap" \
+	"FAIL kunit[direct]: iodma_stale: stale_carry_test skipped" \
+	"FAIL robustness: stale-data: direct: iodma_stale: stale_carry_test skipped"
+
+# run-qemu.sh with a fake QEMU (and dpkg-query, so that nothing is
+# installed): an earlier run's outputs, the judges' included, are gone
+# before the run, and QEMU's exit status is kept in qemu.exit.
+mkdir -p "$tmp/fakebin"
+printf '#!/bin/sh\necho "install ok installed"\n' >"$tmp/fakebin/dpkg-query"
+# shellcheck disable=SC2016 # expanded by the fake QEMU, not here
+printf '#!/bin/sh\nexit "${FAKE_QEMU_EXIT:-0}"\n' >"$tmp/fakebin/qemu-system-x86_64"
+chmod +x "$tmp/fakebin"/*
+qemu_case() {
+	local name=$1 status=$2 d=$tmp/qemu-$1 o
+	shift 2
+	mkdir -p "$d"
+	for o in console.log ktap.log qemu.log counts results.ktap; do
+		echo stale >"$d/$o"
+	done
+	echo 0 >"$d/qemu.exit"
+	if ! PATH="$tmp/fakebin:$PATH" dpkg-query -W qemu-system-x86 | grep -q 'ok installed'; then
+		log=/dev/null
+		why+=("the fake dpkg-query is not used: not run (it would install QEMU)")
+	else
+		run "$d.out" env PATH="$tmp/fakebin:$PATH" FAKE_QEMU_EXIT="$status" \
+			"$scripts/run-qemu.sh" direct "$tmp/bzImage" "$tmp/initrd" "$d" iodma 30
+		expect_rc "$status"
+		for o in console.log ktap.log counts results.ktap; do expect_file "$d/$o" -; done
+		expect_file "$d/qemu.exit" "$status"
+		if grep -q stale "$d/qemu.log" 2>/dev/null; then why+=("qemu.log is stale"); fi
+		run "$d.check" python3 "$scripts/ktap-check.py" --name "kunit[q]" \
+			--logdir "$d" --suites-from "$data/ktap/suites"
+		expect_rc 1
+		expect_file "$d/counts" "0 1"
+		expect_out "kernel clean: run did not complete" "$@"
+	fi
+	verdict "run-qemu: $name"
+}
+qemu_case stale-outputs-removed 0
+qemu_case timeout-recorded 124 "kernel clean: QEMU timed out (exit 124)"
+
+# summary_case NAME RC LAST FAIL_TEXT STAGE=CONTENT... (CONTENT "-": no file)
+summary_case() {
+	local name=$1 want_rc=$2 last=$3 text=$4 spec stages=()
+	shift 4
+	local d=$tmp/sum-$name
+	mkdir -p "$d"
+	for spec in "$@"; do
+		stages+=("${spec%%=*}")
+		[ "${spec#*=}" = - ] || printf '%s\n' "${spec#*=}" >"$d/${spec%%=*}"
+	done
+	run "$d.out" "$scripts/summary.sh" "$d" "${stages[@]}"
+	expect_rc "$want_rc"
+	if [ "$(tail -n 1 "$log")" != "$last" ]; then why+=("last line '$last'"); fi
+	[ -z "$text" ] || expect_out "$text"
+	verdict "summary: $name"
+}
+summary_case good 0 "23 passed, 0 failed" "" "style=3 0" "checkers=20 0"
+summary_case stage-without-result 1 "3 passed, 1 failed" \
+	"FAIL host: stage produced no result" "style=3 0" "host=-"
+summary_case one-number 1 "3 passed, 1 failed" \
+	"FAIL host: garbled result file '5'" "style=3 0" "host=5"
+summary_case empty-file 1 "3 passed, 1 failed" \
+	"FAIL host: garbled result file ''" "style=3 0" "host="
+summary_case trailing-garbage 1 "3 passed, 1 failed" \
+	"FAIL host: garbled result file '5 0 x'" "style=3 0" "host=5 0 x"
+summary_case no-test-counted 1 "3 passed, 1 failed" \
+	"FAIL host: stage counted no test" "style=3 0" "host=0 0"
+summary_case no-stage 1 "0 passed, 1 failed" "FAIL summary: no stage given"
+
+# demo_case NAME DEMO CONSOLE QEMU_EXIT RC COUNTS TEXT...
+# One run "direct/28" of the crafted files, a stale counts file first.
+demo_case() {
+	local name=$1 demo=$2 console=$3 qexit=$4 want_rc=$5 counts=$6
+	shift 6
+	local d=$tmp/demo-$name
+	mkdir -p "$d"
+	[ "$demo" = - ] || cp "$data/demo/$demo" "$d/ktap.log"
+	[ "$console" = - ] || cp "$data/$console" "$d/console.log"
+	[ "$qexit" = - ] || echo "$qexit" >"$d/qemu.exit"
+	echo "999 0" >"$d.counts"
+	run "$d.out" python3 "$scripts/demo-report.py" --debug-kernel \
+		--counts "$d.counts" "direct/28=$d"
+	expect_rc "$want_rc"
+	expect_file "$d.counts" "$counts"
+	expect_out "$@"
+	expect_no Traceback
+	verdict "demo-report: $name"
+}
+c=demo/good.console
+demo_case good good.demo $c 0 0 "26 0" "demo: 25 of 25 transfers OK in 1 runs, 0 problems"
+demo_case missing-transfer missing-transfer.demo $c 0 1 "25 1" \
+	"FAIL direct/28: 1 of 25 transfers missing"
+demo_case duplicate-transfer duplicate-transfer.demo $c 0 1 "25 2" \
+	"FAIL direct/28: kmalloc 4 KiB from-device reported twice" \
+	"FAIL direct/28: 1 of 25 transfers missing"
+demo_case garbled-transfer garbled-transfer.demo $c 0 1 "25 2" \
+	"FAIL direct/28: unreadable transfer line"
+demo_case failed-transfer failed-transfer.demo $c 0 1 "25 1" \
+	"FAIL direct/28: user 4 KiB from-device: FAIL"
+demo_case no-demo-done no-done.demo $c 0 1 "26 1" \
+	"FAIL direct/28: edu-demo did not report its end"
+demo_case qemu-timeout good.demo $c 124 1 "25 1" \
+	"FAIL direct/28: kernel not clean: QEMU timed out (exit 124)"
+demo_case kernel-crash good.demo ktap/crash.console 0 1 "25 1" \
+	"FAIL direct/28: kernel not clean: run did not complete"
+demo_case nothing-run - - - 1 "0 26" \
+	"FAIL direct/28: 25 of 25 transfers missing" \
+	"FAIL direct/28: kernel not clean: no QEMU exit status"
+
+echo "$p $f" >"$results/checkers"
+echo "checker-tests: $p passed, $f failed"
+[ "$f" -eq 0 ]
