@@ -41,8 +41,7 @@ int iodma_core_spec_resolve(void* dev, const iodma_core_spec* spec,
 int iodma_core_cmd_create(void* dev, const iodma_core_spec* spec,
                           unsigned long priv_size, unsigned int gfp,
                           iodma_cmd** out) {
-  if (dev == nullptr || spec == nullptr || out == nullptr)
-    return iodma::kEINVAL;
+  if (bad(dev) || spec == nullptr || out == nullptr) return iodma::kEINVAL;
   Command* cmd = nullptr;
   int err = Command::create(dev, *spec, priv_size, gfp, &cmd);
   if (err == iodma::kOk) *out = to_handle(cmd);
@@ -93,6 +92,10 @@ void iodma_core_cmd_effective_spec(const iodma_cmd* h, iodma_core_spec* out) {
 int iodma_core_md_create(const iodma_core_md_desc* desc, unsigned int gfp,
                          iodma_md** out) {
   if (desc == nullptr || out == nullptr) return iodma::kEINVAL;
+  // Tables the caller passes by pointer: an error pointer is bad input.
+  if ((desc->sgt != nullptr && bad(desc->sgt)) ||
+      (desc->pages != nullptr && bad(desc->pages)))
+    return iodma::kEINVAL;
   Md* md = nullptr;
   int err = Md::create(*desc, gfp, &md);
   if (err == iodma::kOk) *out = reinterpret_cast<iodma_md*>(md);

@@ -181,13 +181,17 @@ struct iodma_plat_cb_block {
  * device addresses no higher than @max_addr (@max_addr >= the device's
  * cb_floor). Returns 0, -ENOMEM (short now) or -EIO (the device cannot
  * reach such memory at all, e.g. memory the platform must bounce); nothing
- * is held on error. The block is synced with iodma_plat_sync_range().
+ * is held on error. The block is synced with iodma_plat_cb_sync().
  */
 int iodma_plat_cb_alloc(void *dev, unsigned long long size, int dir,
 			unsigned int gfp, unsigned long long max_addr,
 			struct iodma_plat_cb_block *out);
 void iodma_plat_cb_free(void *dev, unsigned long long size, int dir,
 			const struct iodma_plat_cb_block *block);
+/* Sync @len bytes at @offset of a copy-buffer block, as sync_range. */
+void iodma_plat_cb_sync(void *dev, const struct iodma_plat_cb_block *block,
+			unsigned long long offset, unsigned long long len,
+			int dir, int for_cpu);
 
 /* Copy between CPU memory and physical RAM (any alignment, any length). */
 void iodma_plat_copy_from_phys(void *dst, unsigned long long phys,

@@ -381,9 +381,15 @@ void Command::copy_md_to_cb(u64 pos, u64 len) { copy_between(pos, len, true); }
 void Command::copy_cb_to_md(u64 pos, u64 len) { copy_between(pos, len, false); }
 
 void Command::sync_cb(u64 pos, u64 len, bool for_cpu) {
-  for_each_cb_piece(pos, len, [this, for_cpu](u8*, u64 dma, u64 n) {
-    iodma_plat_sync_range(dev_, dma, n, static_cast<int>(dir_), for_cpu);
-  });
+  while (len > 0) {
+    const CopyBlock& b = cb_blocks_.data()[pos / cb_block_];
+    const u64 in_block = pos & (cb_block_ - 1);
+    const u64 piece = min_of(len, cb_block_ - in_block);
+    iodma_plat_cb_sync(dev_, &b, in_block, piece, static_cast<int>(dir_),
+                       for_cpu);
+    pos += piece;
+    len -= piece;
+  }
 }
 
 // Over prepared [pos, pos + len) of a mapping, in pieces that are
