@@ -10,8 +10,19 @@
 #   make check         every test: style, host (GoogleTest), KUnit and the
 #                      demo on the test kernel, in QEMU
 #   make check-host    host tests of the core (ASan + UBSan) and style checks
-#   make check-kunit   KUnit suites in every QEMU configuration
-#   make check-demo    the demo's transfers on the test kernel (checked)
+#   make check-kunit   KUnit suites in every QEMU configuration, on every
+#                      test kernel (scripts/lib/kernels.sh: 6.12 and 6.1)
+#   make check-demo    the demo's transfers on each test kernel (checked)
+#   make install       iodma.ko for KDIR into /lib/modules/<release>/updates,
+#                      header + Module.symvers into /usr/src/iodma-<version>,
+#                      depmod; DESTDIR= for a staging root
+#   make uninstall     remove what make install installed (same KDIR)
+#   make install-dkms-source  the DKMS source tree, /usr/src/iodma-<version>
+#   make deb           out/deb/iodma-dkms_<version>_all.deb (dpkg-buildpackage)
+#   make check-install install + uninstall in a staging root, a client built
+#                      against the installed files
+#   make check-dkms    the .deb built, DKMS-built for Debian's 6.12 and 6.1
+#                      and the edu demo run on each (subset of runs)
 #   make clean         remove build products (out/)
 
 KDIR ?= /lib/modules/$(shell uname -r)/build
@@ -19,6 +30,7 @@ KREL := $(shell cat $(KDIR)/include/config/kernel.release 2>/dev/null || echo un
 OUT := $(CURDIR)/out
 
 .PHONY: all modules demo bench fuzz check check-host check-style check-checkers check-kunit check-demo clean
+.PHONY: install uninstall install-dkms-source deb check-install check-dkms
 
 all: modules
 
@@ -55,6 +67,24 @@ fuzz:
 check-demo:
 	@scripts/demo.sh test
 
+install: modules
+	@scripts/install.sh install "$(KDIR)" "$(DESTDIR)" "$(OUT)/modules-$(KREL)"
+
+uninstall:
+	@scripts/install.sh uninstall "$(KDIR)" "$(DESTDIR)"
+
+install-dkms-source:
+	@scripts/install-dkms-source.sh "$(DESTDIR)"
+
+deb:
+	@scripts/build-deb.sh
+
+check-install:
+	@scripts/check-install.sh
+
+check-dkms:
+	@scripts/check-dkms.sh
+
 # Every stage runs even when an earlier one fails; the summary counts a
 # stage that produced no result as one failure.
 check:
@@ -65,7 +95,10 @@ check:
 	-@scripts/fuzz.sh 60 $(OUT)/results/fuzz
 	-@scripts/check-kunit.sh
 	-@scripts/demo.sh test
-	@scripts/summary.sh $(OUT)/results style checkers host fuzz kunit demo
+	-@scripts/check-install.sh
+	-@scripts/check-dkms.sh
+	@[ ! -s $(OUT)/results/kunit-skips ] || cat $(OUT)/results/kunit-skips
+	@scripts/summary.sh $(OUT)/results style checkers host fuzz kunit demo install dkms
 
 clean:
 	rm -rf $(OUT)

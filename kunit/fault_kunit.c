@@ -4,8 +4,12 @@
  * fallible platform calls (allocation, pin, mapping, copy-buffer block) of
  * the prepare, synchronize(FORCE_DOUBLE_BUFFER) and complete paths, then
  * fail each one in turn on a fresh command: the call returns the
- * documented error, the command is as before, no user page stays pinned.
- * DMA-API debug and kmemleak check the rest after the suite.
+ * documented error and the command is as before. Nothing is left behind:
+ * iodma's live counts of mappings, copy-buffer blocks and pinned pages are
+ * as before the failed call, and its allocations once the command is
+ * destroyed (a command may keep its reusable working memory); no user
+ * page stays pinned (checked independently of iodma). DMA-API debug and
+ * kmemleak check the rest after the suite.
  */
 #include <kunit/test.h>
 #include <linux/dma-mapping.h>
@@ -190,13 +194,46 @@ static bool fault_err_ok(int err)
 	return err == -ENOMEM || err == -EIO || err == -EFAULT;
 }
 
+static unsigned long live_diff(long a, long b)
+{
+	return a > b ? a - b : b - a;
+}
+
+/*
+ * Resources a failed call left behind: mappings, copy-buffer blocks and
+ * pins must be back at once (@before/@after: around the call), and all of
+ * them, allocations included, once the command is destroyed (@base/@end:
+ * before it was created, after it was destroyed).
+ */
+static unsigned long leaked(struct kunit *test, const char *what, int site,
+			    const struct iodma_test_live *base,
+			    const struct iodma_test_live *before,
+			    const struct iodma_test_live *after,
+			    const struct iodma_test_live *end)
+{
+	unsigned long maps = max(live_diff(after->mappings, before->mappings),
+				 live_diff(end->mappings, base->mappings));
+	unsigned long cbs = max(live_diff(after->cb_blocks, before->cb_blocks),
+				live_diff(end->cb_blocks, base->cb_blocks));
+	unsigned long pins = max(live_diff(after->pins, before->pins),
+				 live_diff(end->pins, base->pins));
+	unsigned long allocs = live_diff(end->allocs, base->allocs);
+
+	KUNIT_EXPECT_EQ_MSG(test, maps + cbs + pins + allocs, 0UL,
+			    "%s site %d left mappings %lu, copy-buffer blocks %lu, pins %lu, allocations %lu",
+			    what, site, maps, cbs, pins, allocs);
+	return maps + cbs + pins + allocs;
+}
+
 static void fault_test(struct kunit *test)
 {
 	const struct fault_case *c = test->param_value;
 	struct device *dev = iodma_kunit_edu_dev(test);
 	struct fbuf *b = fbuf_make(test, c->kind);
 	unsigned int sites_prep, sites_sync, sites_comp, injected = 0, leaks = 0;
+	struct iodma_test_live base, before, after, end;
 	struct iodma_cmd *cmd;
+	unsigned int pinned;
 	u64 o, l;
 	int i, err;
 
@@ -206,46 +243,86 @@ static void fault_test(struct kunit *test)
 		err = kunit_add_action_or_reset(test, restore_mask, dev);
 		KUNIT_ASSERT_EQ(test, 0, err);
 	}
-	/* Count the sites of each path on a fresh command. */
+	/*
+	 * Count the sites of each path on a fresh command, and see that the
+	 * live counts follow what it holds: a mapping or a copy-buffer block
+	 * and the pinned pages while prepared, a copy-buffer block and no
+	 * mapping after a forced double buffering, nothing after complete.
+	 */
 	cmd = fresh(test, dev, c->copy, b);
 	iodma_test_fault(true, -1);
+	iodma_test_live(&base);
 	KUNIT_ASSERT_EQ(test, 0, iodma_cmd_prepare(cmd, 0, 0, 0));
 	sites_prep = iodma_test_fault(true, -1);
+	iodma_test_live(&after);
+	KUNIT_EXPECT_GE(test, after.mappings + after.cb_blocks,
+			base.mappings + base.cb_blocks + 1);
+	KUNIT_EXPECT_EQ(test, after.pins - base.pins,
+			c->kind == F_USER ? (long)ARRAY_SIZE(b->pages) : 0L);
 	err = iodma_cmd_synchronize(cmd, IODMA_SYNC_FORCE_DOUBLE_BUFFER);
 	KUNIT_ASSERT_EQ(test, 0, err);
 	sites_sync = iodma_test_fault(true, -1);
+	iodma_test_live(&after);
+	KUNIT_EXPECT_EQ(test, after.mappings, base.mappings);
+	KUNIT_EXPECT_GE(test, after.cb_blocks, base.cb_blocks + 1);
 	KUNIT_ASSERT_EQ(test, 0, iodma_cmd_complete(cmd, 0));
+	iodma_test_live(&end);
 	sites_comp = iodma_test_fault(false, -1);
+	KUNIT_EXPECT_EQ(test, end.mappings, base.mappings);
+	KUNIT_EXPECT_EQ(test, end.cb_blocks, base.cb_blocks);
+	KUNIT_EXPECT_EQ(test, end.pins, base.pins);
 	iodma_cmd_destroy(cmd);
 	KUNIT_EXPECT_GT(test, sites_prep, 0U);
 
-	/* prepare: each site fails once; the command stays unprepared. */
+	/*
+	 * prepare: each site fails once; the command stays unprepared. The
+	 * live counts run (nothing armed) from before the command is made
+	 * until after it is destroyed.
+	 */
 	for (i = 0; i < sites_prep; i++) {
+		iodma_test_fault(true, -1);
+		iodma_test_live(&base);
 		cmd = fresh(test, dev, c->copy, b);
 		iodma_test_fault(true, i);
+		iodma_test_live(&before);
 		err = iodma_cmd_prepare(cmd, 0, 0, 0);
-		iodma_test_fault(false, -1);
+		iodma_test_live(&after);
+		iodma_test_fault(true, -1);
 		injected++;
 		KUNIT_EXPECT_TRUE_MSG(test, fault_err_ok(err),
 				      "prepare site %d: %d", i, err);
 		KUNIT_EXPECT_EQ(test, iodma_cmd_prepared_range(cmd, &o, &l),
 				-ENODATA);
-		leaks += pinned_user_pages(b);
+		pinned = pinned_user_pages(b);
+		KUNIT_EXPECT_EQ_MSG(test, pinned, 0U, "prepare site %d", i);
 		iodma_cmd_destroy(cmd);
+		iodma_test_live(&end);
+		iodma_test_fault(false, -1);
+		leaks += pinned + leaked(test, "prepare", i, &base, &before,
+					 &after, &end);
 	}
 	/* synchronize(FORCE): fails cleanly, the mapping stays as it was. */
 	for (i = 0; i < sites_sync; i++) {
+		iodma_test_fault(true, -1);
+		iodma_test_live(&base);
 		cmd = fresh(test, dev, c->copy, b);
 		KUNIT_ASSERT_EQ(test, 0, iodma_cmd_prepare(cmd, 0, 0, 0));
 		iodma_test_fault(true, i);
+		iodma_test_live(&before);
 		err = iodma_cmd_synchronize(cmd, IODMA_SYNC_FORCE_DOUBLE_BUFFER);
-		iodma_test_fault(false, -1);
+		iodma_test_live(&after);
+		iodma_test_fault(true, -1);
 		injected++;
 		KUNIT_EXPECT_EQ_MSG(test, err, -ENOMEM, "sync site %d", i);
 		KUNIT_EXPECT_EQ(test, iodma_cmd_prepared_range(cmd, &o, &l), 0);
 		KUNIT_EXPECT_EQ(test, iodma_cmd_complete(cmd, 0), 0);
-		leaks += pinned_user_pages(b);
+		pinned = pinned_user_pages(b);
+		KUNIT_EXPECT_EQ_MSG(test, pinned, 0U, "sync site %d", i);
 		iodma_cmd_destroy(cmd);
+		iodma_test_live(&end);
+		iodma_test_fault(false, -1);
+		leaks += pinned + leaked(test, "sync", i, &base, &before,
+					 &after, &end);
 	}
 	KUNIT_EXPECT_EQ(test, leaks, 0U);
 	kunit_info(test, "faults sites=%u injected=%u leaks=%u\n",

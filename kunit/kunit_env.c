@@ -5,29 +5,95 @@
  * does (IOMMU or not), and find the edu device.
  */
 #include <linux/dma-direct.h>
+#include <linux/err.h>
+#include <linux/fs.h>
 #include <linux/highmem.h>
 #include <linux/iommu.h>
+#include <linux/kthread.h>
+#include <linux/mm.h>
 #include <linux/module.h>
+#include <linux/mutex.h>
 #include <linux/pci.h>
+#include <linux/sched/mm.h>
+#include <linux/sched/signal.h>
+#include <linux/sched/task.h>
+#include <linux/slab.h>
 #include <linux/string.h>
+#include <linux/swiotlb.h>
+#include <linux/umh.h>
 
 #include "kunit_env.h"
 
 #define EDU_VENDOR 0x1234
 #define EDU_DEVICE 0x11e8
 
-static char *config = "direct";
+static char *config;
 module_param(config, charp, 0444);
 MODULE_PARM_DESC(config, "QEMU configuration name: direct, swiotlb, iommu-strict, iommu-lazy, smp4");
 
+/*
+ * How many bytes of each case's log this kernel's KUnit keeps for its
+ * debugfs results (0: all of them). Where there is a limit (6.1's
+ * KUNIT_LOG_SIZE), the runner (scripts/qemu/init) also hands over the
+ * kernel log, from which the host reads the full results
+ * (scripts/lib/ktap-from-kmsg.py).
+ */
+#ifdef KUNIT_LOG_SIZE
+static unsigned int log_limit = KUNIT_LOG_SIZE;
+#else
+static unsigned int log_limit;
+#endif
+module_param(log_limit, uint, 0444);
+MODULE_PARM_DESC(log_limit, "bytes of each case's log KUnit keeps for debugfs (0: no limit)");
+
+/*
+ * Where KUnit runs the suites before the module's parameters are set (6.1
+ * runs them as the module comes in, before parse_args()), config= is not
+ * there yet: then iodma.config= on the kernel command line, which the
+ * runner passes too (scripts/run-qemu.sh).
+ */
+static DEFINE_MUTEX(iodma_kunit_cmdline_lock);
+static char iodma_kunit_cmdline_config[32];
+
+static const char *iodma_kunit_cmdline(void)
+{
+	static const char key[] = "iodma.config=";
+	struct file *f;
+	char *buf, *p;
+	loff_t pos = 0;
+	ssize_t n;
+
+	mutex_lock(&iodma_kunit_cmdline_lock);
+	if (iodma_kunit_cmdline_config[0])
+		goto out;
+	f = filp_open("/proc/cmdline", O_RDONLY, 0);
+	if (IS_ERR(f))
+		goto out;
+	buf = kzalloc(PAGE_SIZE, GFP_KERNEL);
+	n = buf ? kernel_read(f, buf, PAGE_SIZE - 1, &pos) : 0;
+	p = n > 0 ? strstr(buf, key) : NULL;
+	if (p) {
+		p += sizeof(key) - 1;
+		strscpy(iodma_kunit_cmdline_config, p,
+			min(sizeof(iodma_kunit_cmdline_config),
+			    strcspn(p, "\n\t ") + 1));
+	}
+	kfree(buf);
+	filp_close(f, NULL);
+out:
+	mutex_unlock(&iodma_kunit_cmdline_lock);
+	return iodma_kunit_cmdline_config[0] ? iodma_kunit_cmdline_config :
+					       "direct";
+}
+
 const char *iodma_kunit_config(void)
 {
-	return config;
+	return config ?: iodma_kunit_cmdline();
 }
 
 bool iodma_kunit_expect_translated(void)
 {
-	return strncmp(config, "iommu", 5) == 0;
+	return strncmp(iodma_kunit_config(), "iommu", 5) == 0;
 }
 
 static void iodma_kunit_put_pci(void *pdev)
@@ -76,6 +142,184 @@ bool iodma_kunit_dev_rw(struct device *dev, u64 dma, void *buf, size_t n,
 	}
 	return true;
 }
+
+phys_addr_t iodma_kunit_swiotlb_end(struct device *dev)
+{
+#ifdef HAVE_SWIOTLB_DEFPOOL
+	return dev->dma_io_tlb_mem->defpool.end;
+#else
+	return dev->dma_io_tlb_mem->end;
+#endif
+}
+
+/* ---------------------------------------------------------------------
+ * Fallbacks for what this kernel's KUnit lacks (see kunit_env.h).
+ */
+
+#ifndef HAVE_KUNIT_ADD_ACTION
+/*
+ * kunit_add_action_or_reset() on the KUnit resource API: actions run when
+ * the test ends, in reverse order of registration interleaved with the
+ * other resources (kunit_kzalloc()...), as KUnit's own do; if the action
+ * cannot be registered it runs at once. KUnit frees the resource itself
+ * after its free function (which must not), so the action lives in the
+ * resource's data.
+ */
+struct iodma_kunit_action {
+	kunit_action_t *action;
+	void *ctx;
+};
+
+static int iodma_kunit_action_init(struct kunit_resource *res, void *a)
+{
+	res->data = a;
+	return 0;
+}
+
+static void iodma_kunit_action_free(struct kunit_resource *res)
+{
+	struct iodma_kunit_action *a = res->data;
+
+	a->action(a->ctx);
+	kfree(a);
+}
+
+int iodma_kunit_add_action_or_reset(struct kunit *test, kunit_action_t *action,
+				    void *ctx)
+{
+	struct iodma_kunit_action *a = kmalloc(sizeof(*a), GFP_KERNEL);
+
+	if (a) {
+		a->action = action;
+		a->ctx = ctx;
+		if (kunit_alloc_resource(test, iodma_kunit_action_init,
+					 iodma_kunit_action_free, GFP_KERNEL, a))
+			return 0;
+		kfree(a);
+	}
+	action(ctx);
+	return -ENOMEM;
+}
+#endif /* !HAVE_KUNIT_ADD_ACTION */
+
+#ifndef HAVE_KUNIT_VM_MMAP
+/*
+ * kunit_vm_mmap() where KUnit lacks it. KUnit's own gives the test's
+ * kernel thread a new address space, which a module cannot make (mm_alloc()
+ * is not exported). Here the thread adopts the address space of a helper
+ * process that only sleeps (busybox, started on first use, killed when this
+ * module unloads): a process of its own, never PID 1's. The thread keeps it
+ * until it exits (exit_mm() drops the reference, as with KUnit's), and each
+ * mapping is unmapped when its test ends.
+ */
+static DEFINE_MUTEX(iodma_kunit_helper_lock);
+static struct task_struct *iodma_kunit_helper;
+
+/* Runs in the new process, before its exec. */
+static int iodma_kunit_helper_init(struct subprocess_info *info,
+				   struct cred *new)
+{
+	iodma_kunit_helper = get_task_struct(current);
+	return 0;
+}
+
+/* The helper's address space, one reference taken; NULL if none. */
+static struct mm_struct *iodma_kunit_helper_mm(void)
+{
+	static const char * const argv[] = { "/bin/busybox", "sleep", "86400",
+					     NULL };
+	static const char * const envp[] = { "HOME=/", "PATH=/bin", NULL };
+	struct subprocess_info *info;
+	struct mm_struct *mm = NULL;
+
+	mutex_lock(&iodma_kunit_helper_lock);
+	if (!iodma_kunit_helper) {
+		/* umh only reads them (kernel_execve() takes them const). */
+		info = call_usermodehelper_setup(argv[0], (char **)argv,
+						 (char **)envp, GFP_KERNEL,
+						 iodma_kunit_helper_init, NULL,
+						 NULL);
+		if (info && call_usermodehelper_exec(info, UMH_WAIT_EXEC) &&
+		    iodma_kunit_helper) {
+			put_task_struct(iodma_kunit_helper);
+			iodma_kunit_helper = NULL;
+		}
+	}
+	if (iodma_kunit_helper)
+		mm = get_task_mm(iodma_kunit_helper);
+	mutex_unlock(&iodma_kunit_helper_lock);
+	return mm;
+}
+
+struct iodma_kunit_mapping {
+	struct mm_struct *mm;
+	unsigned long addr;
+	unsigned long len;
+};
+
+/*
+ * At the end of the test: in the test's thread (the usual case) or in a
+ * kernel thread without an address space, unmap; elsewhere (KUnit cleaning
+ * up after an aborted test from the loading process) leave the mapping to
+ * the helper's exit.
+ */
+static void iodma_kunit_munmap(void *p)
+{
+	struct iodma_kunit_mapping *m = p;
+
+	if (current->mm == m->mm) {
+		vm_munmap(m->addr, m->len);
+	} else if (!current->mm && (current->flags & PF_KTHREAD)) {
+		kthread_use_mm(m->mm);
+		vm_munmap(m->addr, m->len);
+		kthread_unuse_mm(m->mm);
+	}
+	mmput(m->mm);
+	kfree(m);
+}
+
+unsigned long iodma_kunit_vm_mmap(struct kunit *test, struct file *file,
+				  unsigned long addr, unsigned long len,
+				  unsigned long prot, unsigned long flag,
+				  unsigned long offset)
+{
+	struct iodma_kunit_mapping *m;
+	unsigned long uaddr;
+
+	if (!current->mm) {
+		struct mm_struct *mm = iodma_kunit_helper_mm();
+
+		if (!mm)
+			return 0;
+		kthread_use_mm(mm);
+	}
+	m = kzalloc(sizeof(*m), GFP_KERNEL);
+	if (!m)
+		return 0;
+	uaddr = vm_mmap(file, addr, len, prot, flag, offset);
+	/* As KUnit's: an error from vm_mmap() is returned as it is. */
+	if (IS_ERR_VALUE(uaddr)) {
+		kfree(m);
+		return uaddr;
+	}
+	m->mm = current->mm;
+	mmget(m->mm);
+	m->addr = uaddr;
+	m->len = len;
+	if (kunit_add_action_or_reset(test, iodma_kunit_munmap, m))
+		return 0;
+	return uaddr;
+}
+
+static void __exit iodma_kunit_env_exit(void)
+{
+	if (iodma_kunit_helper) {
+		send_sig(SIGKILL, iodma_kunit_helper, 1);
+		put_task_struct(iodma_kunit_helper);
+	}
+}
+module_exit(iodma_kunit_env_exit);
+#endif /* !HAVE_KUNIT_VM_MMAP */
 
 MODULE_LICENSE("GPL");
 MODULE_DESCRIPTION("KUnit tests for iodma");

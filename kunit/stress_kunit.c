@@ -7,6 +7,14 @@
  * reach the right bytes (through the IOMMU, swiotlb or directly). A thread
  * of its own interleaves real edu DMA transfers, verified byte for byte.
  * Lockdep, DMA-API debug and KASAN watch; 100 000 cycles in smp4.
+ *
+ * What the summary line counts: "cycles" are worker cycles that ran to
+ * the end (prepare, every segment, complete) without an error; "errors"
+ * are calls that failed in a worker or in the edu thread, each ending its
+ * cycle or transfer; "retries" are prepares that found memory short
+ * (-ENOMEM), which end a cycle without counting it; "mismatches" are
+ * checked bytes the device would not reach (a wrong byte or no
+ * translation); "edu" is transfers verified / attempted to the end.
  */
 #include <kunit/test.h>
 #include <linux/delay.h>
@@ -31,68 +39,95 @@ struct stress {
 	struct iodma_md *shared;	/* one to-device md for everyone */
 	u8 *shared_va;
 	atomic_t cycles, mismatches, errors, retries, stop;
-	atomic_t edu_ok, edu_bad;
+	atomic_t edu_ok, edu_bad, edu_done;
 	unsigned int per_thread;
 };
 
-static u8 dev_byte(struct device *dev, u64 dma)
+/* Whether the device reaches @want at @dma (a missing translation: no). */
+static bool dev_byte_is(struct device *dev, u64 dma, u8 want)
 {
-	u8 v = 0;
+	u8 v;
 
-	iodma_kunit_dev_rw(dev, dma, &v, 1, false);
-	return v;
+	return iodma_kunit_dev_rw(dev, dma, &v, 1, false) && v == want;
 }
 
-/* One cycle: prepare a random sub-range, walk it, check 4 bytes, complete. */
-static void stress_cycle(struct stress *s, struct iodma_cmd *cmd,
-			 const u8 *va, u32 rnd)
+/* Walk the prepared [0, len) of @cmd, checking the bytes at @checks. */
+static int stress_walk(struct stress *s, struct iodma_cmd *cmd, const u8 *va,
+		       u64 len, const u64 *checks, unsigned int nchecks)
 {
 	struct iodma_seg64 segs[8];
-	u64 len = 1 + (rnd >> 8) % SZ_16K, off = rnd % (BUF_LEN - len);
-	u64 pos = 0, checks[4];
-	int i;
+	u64 pos = 0;
+	int err;
 
-	for (i = 0; i < ARRAY_SIZE(checks); i++)
-		checks[i] = get_random_u32_below(len);
-	i = iodma_cmd_prepare(cmd, off, len, 0);
-	if (i == -ENOMEM) {	/* swiotlb or IOVA space short: retry later */
-		atomic_inc(&s->retries);
-		return;
-	}
-	if (i) {
-		atomic_inc(&s->errors);
-		return;
-	}
-	if (rnd % 16 == 0 &&
-	    iodma_cmd_synchronize(cmd, IODMA_SYNC_FORCE_DOUBLE_BUFFER |
-				  IODMA_SYNC_FOR_DEVICE))
-		atomic_inc(&s->errors);
 	while (pos < len) {
-		u32 n = ARRAY_SIZE(segs);
+		u32 n = ARRAY_SIZE(segs), i;
 		u64 start = pos;
 
-		if (iodma_cmd_gen_segments(cmd, &pos, segs, &n)) {
-			atomic_inc(&s->errors);
-			break;
-		}
+		err = iodma_cmd_gen_segments(cmd, &pos, segs, &n);
+		if (err)
+			return err;
+		/* Every call moves on, or the walk would never end. */
+		if (!n || pos <= start || pos > len)
+			return -EPROTO;
 		for (i = 0; i < n; i++) {
 			unsigned int k;
 
-			for (k = 0; k < ARRAY_SIZE(checks); k++) {
+			for (k = 0; k < nchecks; k++) {
 				u64 c = checks[k];
 
 				if (c < start || c >= start + segs[i].len)
 					continue;
-				if (dev_byte(s->dev, segs[i].addr + c - start) !=
-				    va[off + c])
+				if (!dev_byte_is(s->dev,
+						 segs[i].addr + c - start,
+						 va[c]))
 					atomic_inc(&s->mismatches);
 			}
 			start += segs[i].len;
 		}
+		if (start != pos)	/* the segments cover what they claim */
+			return -EPROTO;
 	}
-	if (iodma_cmd_complete(cmd, 0))
+	return 0;
+}
+
+/*
+ * One cycle: prepare a random sub-range, walk it, check 4 bytes, complete.
+ * Returns 0 for a cycle that ran to the end; -ENOMEM when memory was short
+ * (the prepare, or the copy buffer of a forced double buffering: a retry,
+ * counted in s->retries); or the first error, counted in s->errors. Any
+ * failure ends the cycle.
+ */
+static int stress_cycle(struct stress *s, struct iodma_cmd *cmd,
+			const u8 *va, u32 rnd)
+{
+	u64 len = 1 + (rnd >> 8) % SZ_16K, off = rnd % (BUF_LEN - len);
+	u64 checks[4];
+	int i, err, done;
+
+	for (i = 0; i < ARRAY_SIZE(checks); i++)
+		checks[i] = get_random_u32_below(len);
+	err = iodma_cmd_prepare(cmd, off, len, 0);
+	if (!err) {
+		if (rnd % 16 == 0)
+			err = iodma_cmd_synchronize(cmd,
+						    IODMA_SYNC_FORCE_DOUBLE_BUFFER |
+						    IODMA_SYNC_FOR_DEVICE);
+		if (!err)
+			err = stress_walk(s, cmd, va + off, len, checks,
+					  ARRAY_SIZE(checks));
+		done = iodma_cmd_complete(cmd, 0);
+		err = err ?: done;
+	}
+	if (err == -ENOMEM) {	/* swiotlb, IOVA or DMA zone short */
+		atomic_inc(&s->retries);
+		return err;
+	}
+	if (err) {
 		atomic_inc(&s->errors);
+		return err;
+	}
 	atomic_inc(&s->cycles);
+	return 0;
 }
 
 struct worker {
@@ -117,13 +152,14 @@ static int worker_fn(void *p)
 	for (i = 0; w->done_cycles < w->s->per_thread &&
 	     i < 4 * w->s->per_thread && !atomic_read(&w->s->stop); i++) {
 		u32 rnd = get_random_u32();
-		int before = atomic_read(&w->s->retries);
+		int err;
 
 		if (rnd & 0x10000)
-			stress_cycle(w->s, w->shared, w->s->shared_va, rnd);
+			err = stress_cycle(w->s, w->shared, w->s->shared_va,
+					   rnd);
 		else
-			stress_cycle(w->s, w->own, w->va, rnd);
-		if (atomic_read(&w->s->retries) == before)
+			err = stress_cycle(w->s, w->own, w->va, rnd);
+		if (err != -ENOMEM)
 			w->done_cycles++;
 		cond_resched();
 	}
@@ -133,7 +169,103 @@ static int worker_fn(void *p)
 	return 0;
 }
 
-/* Real DMA through the edu engine: buffer -> engine -> buffer. */
+/* edu registers: DMA source, destination, count, command (and status). */
+#define EDU_DMA_SRC	0x80
+#define EDU_DMA_DST	0x88
+#define EDU_DMA_CNT	0x90
+#define EDU_DMA_CMD	0x98
+#define EDU_CMD_START	1
+#define EDU_CMD_TO_RAM	2
+#define EDU_BUF		0x40000	/* the engine's 4 KiB buffer */
+
+/*
+ * One DMA of the engine, waited for (it completes from a 100 ms timer):
+ * 0, or -ETIMEDOUT when it has not finished within 10 s.
+ */
+static int edu_dma(void __iomem *bar, u64 src, u64 dst, u64 len, bool to_ram)
+{
+	unsigned int waited;
+
+	writeq(src, bar + EDU_DMA_SRC);
+	writeq(dst, bar + EDU_DMA_DST);
+	writeq(len, bar + EDU_DMA_CNT);
+	writeq(EDU_CMD_START | (to_ram ? EDU_CMD_TO_RAM : 0),
+	       bar + EDU_DMA_CMD);
+	for (waited = 0; readq(bar + EDU_DMA_CMD) & EDU_CMD_START; waited++) {
+		if (waited >= 5000)
+			return -ETIMEDOUT;
+		usleep_range(2000, 4000);
+	}
+	return 0;
+}
+
+/* The next segment of @cmd into @seg, when the current one is used up. */
+static int edu_next(struct iodma_cmd *cmd, u64 *off, struct iodma_seg64 *seg)
+{
+	u64 before = *off;
+	u32 n = 1;
+	int err;
+
+	if (seg->len)
+		return 0;
+	err = iodma_cmd_gen_segments(cmd, off, seg, &n);
+	if (err)
+		return err;
+	/* Each call must move on: a stuck walk would loop for ever. */
+	if (n != 1 || !seg->len || *off != before + seg->len)
+		return -EPROTO;
+	return 0;
+}
+
+/*
+ * One transfer of @len bytes, src -> engine -> dst, in pieces within one
+ * segment of each side (their segments need not line up). Returns 0, or
+ * the first error; both commands are completed either way.
+ */
+static int edu_transfer(void __iomem *bar, struct iodma_cmd *cs,
+			struct iodma_cmd *cd, u64 len)
+{
+	struct iodma_seg64 a = {}, b = {};
+	u64 oa = 0, ob = 0, moved = 0;
+	int err, ec, es;
+
+	err = iodma_cmd_prepare(cs, 0, len, 0);
+	if (err)
+		return err;
+	err = iodma_cmd_prepare(cd, 0, len, 0);
+	if (err) {
+		iodma_cmd_complete(cs, 0);
+		return err;
+	}
+	while (!err && moved < len) {
+		u64 n;
+
+		err = edu_next(cs, &oa, &a) ?: edu_next(cd, &ob, &b);
+		if (err)
+			break;
+		n = min3(a.len, b.len, len - moved);
+		err = edu_dma(bar, a.addr, EDU_BUF, n, false) ?:
+		      edu_dma(bar, EDU_BUF, b.addr, n, true);
+		a.addr += n;
+		a.len -= n;
+		b.addr += n;
+		b.len -= n;
+		moved += n;
+	}
+	/* Both walks end exactly at the prepared length. */
+	if (!err && (a.len || b.len || oa != len || ob != len))
+		err = -EPROTO;
+	ec = iodma_cmd_complete(cd, 0);
+	es = iodma_cmd_complete(cs, 0);
+	return err ?: ec ?: es;
+}
+
+/*
+ * Real DMA through the edu engine: buffer -> engine -> buffer, compared
+ * byte for byte. Every error is counted and ends its transfer; a prepare
+ * that finds memory short is a retry; an engine that stops answering, a
+ * setup that fails or a hundred errors end the thread (counted too).
+ */
 static int edu_fn(void *p)
 {
 	struct stress *s = p;
@@ -147,58 +279,39 @@ static int edu_fn(void *p)
 	struct iodma_cmd *cs = iodma_cmd_create(s->dev, &spec, 0, GFP_KERNEL);
 	struct iodma_cmd *cd = iodma_cmd_clone(cs, GFP_KERNEL);
 	struct iodma_md *ms = NULL, *md = NULL;
-	unsigned int i;
+	unsigned int i, failed = 0;
 
-	if (!bar || !src || !dst || IS_ERR(cs) || IS_ERR(cd))
+	if (!bar || !src || !dst || IS_ERR(cs) || IS_ERR(cd)) {
+		atomic_inc(&s->errors);
 		goto out;
+	}
 	ms = iodma_md_from_kva(src, EDU_CHUNK, DMA_TO_DEVICE, GFP_KERNEL);
 	md = iodma_md_from_kva(dst, EDU_CHUNK, DMA_FROM_DEVICE, GFP_KERNEL);
 	if (IS_ERR(ms) || IS_ERR(md) || iodma_cmd_set_md(cs, ms, false) ||
-	    iodma_cmd_set_md(cd, md, false))
+	    iodma_cmd_set_md(cd, md, false)) {
+		atomic_inc(&s->errors);
 		goto out;
+	}
 	while (!atomic_read(&s->stop)) {
-		struct iodma_seg64 a, b;
-		u32 na = 1, nb = 1, len = 1 + get_random_u32_below(EDU_CHUNK);
-		u64 oa = 0, ob = 0;
-		bool ok = true;
+		u32 len = 1 + get_random_u32_below(EDU_CHUNK);
+		int err;
 
 		for (i = 0; i < len; i++)
 			src[i] = get_random_u8();
 		memset(dst, 0, len);
-		if (iodma_cmd_prepare(cs, 0, len, 0) ||
-		    iodma_cmd_prepare(cd, 0, len, 0)) {
+		err = edu_transfer(bar, cs, cd, len);
+		if (err == -ENOMEM) {	/* the copy buffer's zone is short */
+			atomic_inc(&s->retries);
+			msleep(20);
+			continue;
+		}
+		if (err) {
 			atomic_inc(&s->errors);
-			break;
-		}
-		/* 3000 bytes never cross a page twice: at most 2 segments. */
-		while (ok && oa < len) {
-			if (iodma_cmd_gen_segments(cs, &oa, &a, &na) ||
-			    iodma_cmd_gen_segments(cd, &ob, &b, &nb) ||
-			    a.len != b.len) {
-				/* Segments differ in length: move piecewise. */
-				ok = a.len == b.len;
-			}
-			if (!ok)
+			/* A stuck engine, or failing for good: stop here. */
+			if (err == -ETIMEDOUT || ++failed >= 100)
 				break;
-			writeq(a.addr, bar + 0x80);
-			writeq(0x40000, bar + 0x88);
-			writeq(a.len, bar + 0x90);
-			writeq(1, bar + 0x98);
-			while (readq(bar + 0x98) & 1)
-				usleep_range(2000, 4000);
-			writeq(0x40000, bar + 0x80);
-			writeq(b.addr, bar + 0x88);
-			writeq(b.len, bar + 0x90);
-			writeq(3, bar + 0x98);
-			while (readq(bar + 0x98) & 1)
-				usleep_range(2000, 4000);
-			na = 1;
-			nb = 1;
+			continue;
 		}
-		iodma_cmd_complete(cd, 0);
-		iodma_cmd_complete(cs, 0);
-		if (!ok)
-			continue;	/* segments did not line up: not a transfer */
 		if (memcmp(src, dst, len))
 			atomic_inc(&s->edu_bad);
 		else
@@ -217,6 +330,7 @@ out:
 	kfree(dst);
 	if (bar)
 		pci_iounmap(pdev, bar);
+	atomic_set(&s->edu_done, 1);
 	while (!kthread_should_stop())
 		msleep(20);
 	return 0;
@@ -292,7 +406,7 @@ static void stress_test(struct kunit *test)
 	}
 	/* Let the engine finish its share (0.2 s a transfer), bounded. */
 	while (atomic_read(&s->edu_ok) + atomic_read(&s->edu_bad) < min_edu &&
-	       waited++ < 1200)
+	       !atomic_read(&s->edu_done) && waited++ < 1200)
 		msleep(100);
 	atomic_set(&s->stop, 1);
 	kthread_stop(edu);
@@ -310,10 +424,11 @@ static void stress_test(struct kunit *test)
 	KUNIT_EXPECT_GE(test, (unsigned int)atomic_read(&s->edu_ok), min_edu);
 	if (big)
 		KUNIT_EXPECT_GE(test, atomic_read(&s->cycles), 100000);
-	kunit_info(test, "stress cycles=%d mismatches=%d edu=%d/%d threads=%u\n",
+	kunit_info(test, "stress cycles=%d mismatches=%d edu=%d/%d errors=%d retries=%d threads=%u\n",
 		   atomic_read(&s->cycles), atomic_read(&s->mismatches),
 		   atomic_read(&s->edu_ok),
-		   atomic_read(&s->edu_ok) + atomic_read(&s->edu_bad), nt);
+		   atomic_read(&s->edu_ok) + atomic_read(&s->edu_bad),
+		   atomic_read(&s->errors), atomic_read(&s->retries), nt);
 }
 
 static struct kunit_case iodma_stress_cases[] = {

@@ -429,7 +429,7 @@ static void xfer_copy_buffer_test(struct kunit *test)
 		if (translated)
 			want_copy = false;
 		else if (force)
-			want_copy = dev->dma_io_tlb_mem->defpool.end > SZ_256M;
+			want_copy = iodma_kunit_swiotlb_end(dev) > SZ_256M;
 		else
 			want_copy = page_to_phys(pg) >= SZ_256M;
 

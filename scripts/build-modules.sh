@@ -18,11 +18,12 @@ rsync -a --delete \
 	--filter='P *.o' --filter='P *.ko' --filter='P *.mod' \
 	--filter='P *.mod.c' --filter='P .*.cmd' --filter='P .*.d' \
 	--filter='P Module.symvers' --filter='P modules.order' \
-	--filter='P build.log' \
+	--filter='P build.log' --filter='P /generated/' \
 	--include='/Kbuild' --include='/include/***' --include='/src/***' \
 	--include='/kunit/***' --include='/samples/***' \
 	--include='/scripts/' --include='/scripts/cxxflags.sh' \
-	--include='/scripts/check-core-object.sh' --exclude='*' \
+	--include='/scripts/check-core-object.sh' \
+	--include='/scripts/probes.sh' --include='/scripts/probes/***' --exclude='*' \
 	"$IODMA_TOP/" "$out/"
 
 # The kernel's own compiler (Debian's stock headers name gcc-12).

@@ -1,27 +1,47 @@
 #!/usr/bin/env bash
-# Build (or find in the cache) the iodma test kernel: Debian's linux-source-6.12
-# with allnoconfig + scripts/kernel/test-kernel.config. Prints the build
-# directory (usable as KDIR) on stdout.
+# Usage: build-test-kernel.sh [LINE]   (LINE: a row of scripts/lib/kernels.sh,
+# default its first, 6.12)
+# Build (or find in the cache) the iodma test kernel of LINE: Debian's
+# linux-source-<line> with allnoconfig + scripts/kernel/test-kernel.config +
+# the line's own fragment. Prints the build directory (usable as KDIR) on
+# stdout.
 #
-# Cache: $IODMA_CACHE/kernel/<source version>-<config hash>/ (default
-# ~/.cache/iodma), compiled through ccache in $IODMA_CACHE/ccache. A missing
-# or incomplete cache entry is rebuilt from nothing.
+# Cache: $IODMA_CACHE/kernel/<source version>-<hash of the fragments and the
+# compiler>/ (default ~/.cache/iodma), compiled through ccache in
+# $IODMA_CACHE/ccache. A missing or incomplete cache entry is rebuilt from
+# nothing; concurrent callers wait for one build (flock).
 set -euo pipefail
 . "$(dirname "$0")/lib/common.sh"
+. "$(dirname "$0")/lib/kernels.sh"
 
-need_pkgs "${KERNEL_BUILD_PKGS[@]}" linux-source-6.12
+kernel_row "${1:-${IODMA_KERNELS[0]}}"
+need_pkgs "${KERNEL_BUILD_PKGS[@]}" "$KERNEL_SOURCE"
 
-fragment=$IODMA_TOP/scripts/kernel/test-kernel.config
-srcver=$(dpkg-query -W -f='${Version}' linux-source-6.12)
-tarball=/usr/src/linux-source-6.12.tar.xz
-[ -f "$tarball" ] || die "$tarball missing (package linux-source-6.12)"
-cchash=$( (cat "$fragment"; gcc --version | head -1) | sha256sum | cut -c1-12)
+base=$IODMA_TOP/scripts/kernel/test-kernel.config
+[ -f "$KERNEL_FRAGMENT" ] || die "$KERNEL_FRAGMENT missing (scripts/lib/kernels.sh)"
+srcver=$(dpkg-query -W -f='${Version}' "$KERNEL_SOURCE")
+tarball=/usr/src/$KERNEL_SOURCE.tar.xz
+[ -f "$tarball" ] || die "$tarball missing (package $KERNEL_SOURCE)"
+cchash=$( (cat "$base" "$KERNEL_FRAGMENT"; gcc --version | head -1) | sha256sum | cut -c1-12)
 key="${srcver//[^A-Za-z0-9.+-]/_}-$cchash"
-src=$IODMA_CACHE/src/$srcver/linux-source-6.12
+src=$IODMA_CACHE/src/$srcver/$KERNEL_SOURCE
 out=$IODMA_CACHE/kernel/$key
+image=$out/$KERNEL_IMAGE
 
-if [ -f "$out/.done" ] && [ -f "$out/arch/x86/boot/bzImage" ]; then
-	say "test kernel cached: $out"
+cached() { [ -f "$out/.done" ] && [ -f "$image" ]; }
+if cached; then
+	say "test kernel $KERNEL_LINE cached: $out"
+	echo "$out"
+	exit 0
+fi
+mkdir -p "$IODMA_CACHE/kernel"
+exec 9>"$IODMA_CACHE/kernel/.lock-$key"
+if ! flock -n 9; then
+	say "test kernel $KERNEL_LINE: another build of $key is under way; waiting"
+	flock 9
+fi
+if cached; then
+	say "test kernel $KERNEL_LINE cached: $out"
 	echo "$out"
 	exit 0
 fi
@@ -34,12 +54,14 @@ if [ ! -f "$src/.unpacked" ]; then
 	touch "$src/.unpacked"
 fi
 
-say "configuring test kernel in $out"
+say "configuring test kernel $KERNEL_LINE in $out"
 rm -rf "$out"
 mkdir -p "$out"
-make -s -C "$src" O="$out" KCONFIG_ALLCONFIG="$fragment" allnoconfig >&2
+cat "$base" "$KERNEL_FRAGMENT" >"$out/iodma.fragment"
+make -s -C "$src" O="$out" KCONFIG_ALLCONFIG="$out/iodma.fragment" allnoconfig >&2
 
-# allnoconfig silently drops options whose dependencies are missing.
+# allnoconfig silently drops options whose dependencies are missing, or that
+# this kernel line does not have (spell those in the line's fragment).
 bad=0
 while IFS= read -r line; do
 	case "$line" in ''|'#'*) continue ;; esac
@@ -49,17 +71,19 @@ while IFS= read -r line; do
 	else
 		grep -qx "$line" "$out/.config" || { echo "config: '$line' did not reach .config" >&2; bad=1; }
 	fi
-done <"$fragment"
-[ $bad -eq 0 ] || die "config fragment not applied; fix scripts/kernel/test-kernel.config"
+done <"$out/iodma.fragment"
+[ $bad -eq 0 ] ||
+	die "config fragment not applied; fix scripts/kernel/test-kernel.config or $(basename "$KERNEL_FRAGMENT")"
 
 export CCACHE_DIR=$IODMA_CACHE/ccache
 export CCACHE_MAXSIZE=5G
 # Source paths differ per version directory; keep hits across source versions.
 export CCACHE_BASEDIR=$IODMA_CACHE
-say "building test kernel (make -j$(nproc)); cold about 10 min, warm ccache about 3"
+say "building test kernel $KERNEL_LINE (make -j$(nproc)); cold about 10-15 min, warm ccache about 3"
 start=$(date +%s)
 make -s -C "$src" O="$out" CC="ccache gcc" -j"$(nproc)" >&2 ||
-	die "test kernel build failed"
-say "test kernel built in $(( $(date +%s) - start )) s"
+	die "test kernel $KERNEL_LINE build failed"
+say "test kernel $KERNEL_LINE built in $(( $(date +%s) - start )) s"
+[ -f "$image" ] || die "test kernel $KERNEL_LINE: no $KERNEL_IMAGE after the build"
 touch "$out/.done"
 echo "$out"

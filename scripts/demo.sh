@@ -1,22 +1,60 @@
 #!/usr/bin/env bash
-# Usage: demo.sh [stock [LINE]|test]
+# Usage: demo.sh [stock [LINE]|test [LINE]]
 # The edu demo: iodma and the samples/edu driver doing real DMA in QEMU, in
 # direct, swiotlb=force and intel-iommu configurations with the edu engine
 # at 28 and 64 DMA bits, 1 GiB of guest RAM. "stock" (make demo) builds
 # against and boots one of Debian 12's stock kernels, LINE 6.12 (default)
 # or 6.1 (make demo KERNEL=6.1): no kernel build. "test"
-# (make check) uses the test kernel with DMA-API debug, KASAN, kmemleak and
-# lockdep, and writes out/results/demo. All runs go at once: the guests
-# mostly wait for the engine's 100 ms timer.
+# (make check) uses the test kernel of LINE with DMA-API debug, KASAN,
+# kmemleak and lockdep; without a LINE, every kernel line of
+# scripts/lib/kernels.sh one after the other, and writes out/results/demo
+# (their sum, "P F") with a line per kernel. All runs of a kernel go at
+# once: the guests mostly wait for the engine's 100 ms timer.
+# Environment (make check-dkms): IODMA_PREBUILT, a directory holding an
+# iodma.ko and its Module.symvers to run instead of building iodma;
+# IODMA_DEMO_RUNS, the runs to do (default all six: "direct/28 ...
+# iommu-strict/64"); IODMA_DEMO_OUT, the output directory. "stock" writes
+# its counts ("P F") to OUT/counts.
 set -euo pipefail
 . "$(dirname "$0")/lib/common.sh"
 . "$(dirname "$0")/lib/qemu-configs.sh"
 need_pkgs qemu-system-x86 busybox-static cpio gcc libc6-dev rsync python3
 
+. "$(dirname "$0")/lib/kernels.sh"
+
 mode=${1:-stock}
-line=${2:-6.12}
-out=$IODMA_TOP/out/demo-$mode
-[ "$mode" = stock ] && out=$out-$line
+# make check: the demo on every kernel line's test kernel, added up.
+if [ "$mode" = test ] && [ $# -lt 2 ]; then
+	mkdir -p "$IODMA_TOP/out/results"
+	rm -f "$IODMA_TOP/out/results/demo"
+	tp=0 tf=0 perline=()
+	for line in "${IODMA_KERNELS[@]}"; do
+		say "demo on the $line test kernel"
+		counts=$IODMA_TOP/out/demo-test-$line/counts
+		rm -f "$counts"
+		IODMA_DEMO_OUT='' "$0" test "$line" || true
+		c=$(head -c 64 "$counts" 2>/dev/null || true)
+		if [[ $c =~ ^(0|[1-9][0-9]{0,8})\ (0|[1-9][0-9]{0,8})$ ]] &&
+			[ "$((BASH_REMATCH[1] + BASH_REMATCH[2]))" -gt 0 ]; then
+			p=${BASH_REMATCH[1]} f=${BASH_REMATCH[2]}
+		else
+			echo "FAIL demo[$line]: no valid counts (${c:-none}; crashed?):" \
+				"counted as 1 failed case"
+			p=0 f=1
+		fi
+		perline+=("demo $line: $p passed, $f failed")
+		tp=$((tp + p)) tf=$((tf + f))
+	done
+	printf '%s\n' "${perline[@]}"
+	echo "$tp $tf" >"$IODMA_TOP/out/results/demo"
+	echo "demo: $tp passed, $tf failed"
+	[ "$tf" -eq 0 ]
+	exit
+fi
+line=${2:-${IODMA_KERNELS[0]}}
+kernel_row "$line"
+out=$IODMA_TOP/out/demo-$mode-$line
+out=${IODMA_DEMO_OUT:-$out}
 mkdir -p "$out"
 case $mode in
 stock)
@@ -24,14 +62,22 @@ stock)
 	iodma=$out/iodma
 	;;
 test)
-	kdir=$("$IODMA_TOP/scripts/build-test-kernel.sh")
-	kernel=$kdir/arch/x86/boot/bzImage
-	iodma=$IODMA_TOP/out/test-kernel
+	kdir=$("$IODMA_TOP/scripts/build-test-kernel.sh" "$line")
+	kernel=$kdir/$KERNEL_IMAGE
+	iodma=$IODMA_TOP/out/test-kernel-$line
 	;;
 *) die "usage: demo.sh [stock|test]" ;;
 esac
 
-"$IODMA_TOP/scripts/build-modules.sh" "$kdir" "$iodma" >/dev/null
+if [ -n "${IODMA_PREBUILT:-}" ]; then
+	iodma=$(realpath "$IODMA_PREBUILT")
+	say "running the prebuilt $iodma/iodma.ko"
+	for f in iodma.ko Module.symvers; do
+		[ -f "$iodma/$f" ] || die "IODMA_PREBUILT=$iodma has no $f"
+	done
+else
+	"$IODMA_TOP/scripts/build-modules.sh" "$kdir" "$iodma" >/dev/null
+fi
 "$IODMA_TOP/scripts/build-sample.sh" "$kdir" "$iodma" edu "$out/edu" 2>/dev/null
 "$IODMA_TOP/scripts/make-initramfs.sh" "$out/initramfs.cpio.gz" \
 	"$iodma/iodma.ko" "$out/edu/edu_dma.ko" "$out/edu/edu-demo"
@@ -53,23 +99,22 @@ fi
 
 start=$(date +%s)
 runs=()
-for cfg in direct swiotlb iommu-strict; do
-	for bits in 28 64; do
-		name="$cfg/$bits"
-		logdir=$out/runs/$cfg-$bits
-		runs+=("$name=$logdir")
-		EDU_DMA_BITS=$bits IODMA_ACCEL=$accel \
-			IODMA_APPEND="iodma.run=edu-demo iodma.modargs=edu_dma.dma_bits=$bits" \
-			"$IODMA_TOP/scripts/run-qemu.sh" "$cfg" "$kernel" \
-			"$out/initramfs.cpio.gz" "$logdir" iodma,edu_dma 900 \
-			2>"$out/qemu-$cfg-$bits.log" &
-	done
+for name in ${IODMA_DEMO_RUNS:-direct/28 direct/64 swiotlb/28 swiotlb/64 iommu-strict/28 iommu-strict/64}; do
+	cfg=${name%/*} bits=${name#*/}
+	logdir=$out/runs/$cfg-$bits
+	runs+=("$name=$logdir")
+	EDU_DMA_BITS=$bits IODMA_ACCEL=$accel \
+		IODMA_APPEND="iodma.run=edu-demo iodma.modargs=edu_dma.dma_bits=$bits" \
+		"$IODMA_TOP/scripts/run-qemu.sh" "$cfg" "$kernel" \
+		"$out/initramfs.cpio.gz" "$logdir" iodma,edu_dma 900 \
+		2>"$out/qemu-$cfg-$bits.log" &
 done
-say "six QEMU runs under way (${accel}); the engine takes about 0.1 s a transfer"
+say "${#runs[@]} QEMU runs under way (${accel}); the engine takes about 0.1 s a transfer"
 wait || true
 say "all runs finished in $(( $(date +%s) - start )) s"
 
 args=()
-[ "$mode" = test ] && args+=(--debug-kernel --counts "$IODMA_TOP/out/results/demo")
+args+=(--counts "$out/counts")
+[ "$mode" = test ] && args+=(--debug-kernel)
 mkdir -p "$IODMA_TOP/out/results"
 python3 "$IODMA_TOP/scripts/demo-report.py" "${args[@]}" "${runs[@]}"

@@ -2,6 +2,7 @@
 """Judge one QEMU KUnit run.
 
 Usage: ktap-check.py --name NAME --logdir DIR --suites-from DIR [--expect-suites a,b]
+                     [--kernel LINE --expected-skips FILE]
 
 Reads LOGDIR/ktap.log (suites as written by scripts/qemu/init, each the
 debugfs results file between IODMA-SUITE-BEGIN and IODMA-SUITE-END),
@@ -27,6 +28,11 @@ Every failure prints a "FAIL" line saying why. Writes LOGDIR/results.ktap
 ("P F"), which it deletes first so that a crash never leaves an earlier
 verdict behind. Prints a line "<name>: N passed, M failed"; exits 1 on
 any failure.
+
+Expected skips: with --kernel LINE, a case that FILE (scripts/lib/
+expected-skips) lists for LINE may skip there: it counts as neither passed
+nor failed, prints "SKIP <name>: <suite>.<case>: <reason>" and is written
+to LOGDIR/skips ("<suite>.<case>\t<reason>" per line, deleted first).
 
 robustness-kunit.py imports split_suites() and judge_suite() from here.
 """
@@ -221,6 +227,7 @@ class Verdict:
         self.failed = 0
         self.messages = []  # one line per problem, counted or not
         self.leaves = []  # (path below the suite, passed)
+        self.skips = []  # expected skips: ("suite.case", reason)
         self._other = []  # problems that are not cases
 
     def fail(self, n, msg):
@@ -232,8 +239,10 @@ class Verdict:
         self.messages.append(msg)
 
 
-def judge_suite(name, lines, ended=True):
-    """Judge one suite's results (the debugfs KTAP document)."""
+def judge_suite(name, lines, ended=True, allowed_skip=None):
+    """Judge one suite's results (the debugfs KTAP document).
+    ALLOWED_SKIP(path) -> bool: whether the case at PATH ([suite, case,
+    ...]) may skip (expected skips); by default no skip may."""
     v = Verdict(name)
     for line in lines:
         m = INIT_FAILED.search(line)
@@ -263,6 +272,9 @@ def judge_suite(name, lines, ended=True):
                 v.leaves.append((tuple(here[1:]), r.passed))
                 if r.passed:
                     v.passed += 1
+                elif (r.directive == "SKIP" and allowed_skip  # expected skips
+                      and allowed_skip(here)):
+                    v.skips.append((".".join(here[:2]), r.reason))
                 elif r.directive == "SKIP":
                     v.fail(1, f"{what} skipped"
                               f"{': ' + r.reason if r.reason else ''}"
@@ -272,6 +284,7 @@ def judge_suite(name, lines, ended=True):
                 else:
                     v.fail(1, f"{what} failed")
                 continue
+            inner_skips = len(v.skips)  # expected skips
             inner = walk(r.children, here)
             if r.missing:
                 # A case that never reported its result did not pass.
@@ -281,7 +294,9 @@ def judge_suite(name, lines, ended=True):
                     v.fail(1, msg)
                 else:
                     v.messages.append(msg)
-            elif not r.passed and inner == 0:
+            elif (not r.passed and inner == 0
+                  and not (r.directive == "SKIP"  # expected skips: all of it
+                           and len(v.skips) > inner_skips)):
                 state = "skipped" if r.directive == "SKIP" else "reported not ok"
                 v.fail(1, f"{what} {state} although none of its "
                           f"{len(r.children.results)} results failed")
@@ -315,7 +330,8 @@ def judge_suite(name, lines, ended=True):
         inner = walk(s.children, [name])
         if s.missing:
             v.other(f"{name}: no suite result line: the log ends mid-suite")
-        elif not s.passed and inner == 0:
+        elif (not s.passed and inner == 0
+              and not (s.directive == "SKIP" and v.skips)):  # expected skips
             state = "skipped" if s.directive == "SKIP" else "reported not ok"
             v.fail(1, f"{name}: suite {state} although none of its cases failed")
     if not ended:
@@ -325,17 +341,40 @@ def judge_suite(name, lines, ended=True):
     return v
 
 
+# --- expected skips (scripts/lib/expected-skips) ---------------------------
+def expected_skips(path, kernel):
+    """The "<suite>.<case>" names FILE allows to skip on KERNEL: lines
+    "<kernel line> <suite>.<case> <reason>", '#' comments."""
+    allowed = set()
+    if not path or not kernel:
+        return allowed
+    for n, line in enumerate(pathlib.Path(path).read_text().splitlines(), 1):
+        f = line.split("#", 1)[0].split(None, 2)
+        if not f:
+            continue
+        if len(f) < 3 or f[1].count(".") != 1:
+            sys.exit(f"{path}:{n}: want '<kernel line> <suite>.<case> <reason>'")
+        if f[0] == kernel:
+            allowed.add(f[1])
+    return allowed
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--name", required=True)
     ap.add_argument("--logdir", required=True)
     ap.add_argument("--suites-from", required=True)
     ap.add_argument("--expect-suites", default="")
+    ap.add_argument("--kernel", default="")  # expected skips
+    ap.add_argument("--expected-skips", default="")
     a = ap.parse_args()
     logdir = pathlib.Path(a.logdir)
     (logdir / "counts").unlink(missing_ok=True)
+    (logdir / "skips").unlink(missing_ok=True)
+    allowed = expected_skips(a.expected_skips, a.kernel)
 
     fails = []
+    skips = []  # expected skips
     passed = failed = 0
     expected, declare = declared_suites(a.suites_from)
     expected += [s for s in a.expect_suites.split(",") if s]
@@ -352,7 +391,9 @@ def main():
 
     doc = ["KTAP version 1", f"1..{len(suites)}"]
     for i, (name, block) in enumerate(sorted(suites.items()), 1):
-        v = judge_suite(name, block.lines, block.ended)
+        v = judge_suite(name, block.lines, block.ended,
+                        lambda path: ".".join(path[:2]) in allowed)
+        skips += v.skips
         passed += v.passed
         failed += v.failed
         fails += v.messages
@@ -376,6 +417,9 @@ def main():
         print(f"FAIL {a.name}: {f}")
     if len(fails) > MAX_FAIL_LINES:
         print(f"FAIL {a.name}: ... {len(fails) - MAX_FAIL_LINES} more")
+    for case, why in skips:  # expected skips
+        print(f"SKIP {a.name}: {case}: {why or '(no reason given)'}")
+    (logdir / "skips").write_text("".join(f"{c}\t{w}\n" for c, w in skips))
     (logdir / "counts").write_text(f"{passed} {failed}\n")
     print(f"{a.name}: {passed} passed, {failed} failed")
     return 0 if failed == 0 else 1

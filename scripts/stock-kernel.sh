@@ -7,16 +7,13 @@
 # Prints two lines: the headers directory (KDIR) and the vmlinuz path.
 set -euo pipefail
 . "$(dirname "$0")/lib/common.sh"
+. "$(dirname "$0")/lib/kernels.sh"
 need_pkgs dpkg-dev gcc-12 g++-12 make libelf-dev kmod dwarves
 
-line=${1:-6.12}
-# Per line: the release pattern of its image package, and the name of its
-# kbuild package (6.1's carries no release).
-case "$line" in
-6.12) pattern='6\.12\.[0-9]+\+deb12' kbuild='linux-kbuild-$rel' ;;
-6.1) pattern='6\.1\.0-[0-9]+' kbuild='linux-kbuild-6.1' ;;
-*) die "unknown kernel line '$line' (known: 6.12, 6.1)" ;;
-esac
+# Per line (scripts/lib/kernels.sh): the release pattern of its image
+# package, and the name of its kbuild package (6.1's carries no release).
+kernel_row "${1:-${IODMA_KERNELS[0]}}"
+line=$KERNEL_LINE pattern=$KERNEL_STOCK kbuild=$KERNEL_KBUILD
 find_rel() {
 	apt-cache search --names-only "^linux-image-$pattern-amd64\$" |
 		awk '{print $1}' | sed 's/^linux-image-//; s/-amd64$//' | sort -V | tail -1

@@ -15,22 +15,23 @@
 namespace fake {
 namespace {
 
-constexpr uint64_t kSwiotlbBase = 0x30000000;
-constexpr uint64_t kSwiotlbSize = 2ull << 20;
-constexpr uint64_t kSwiotlbMaxMapping = 256 * 1024;
-constexpr uint64_t kIommuMaxSeg = 65536;
+constexpr uint64_t kIoTlbSize = 2048;  // swiotlb's slot (IO_TLB_SIZE)
 constexpr uint64_t kUserTop = 0x800000000000ull;
 constexpr uint64_t kVmallocBase = 0xffffc90000000000ull;
+constexpr uint64_t kVmallocSize = 1ull << 40;
 
 struct UserPage {
   Page page;
   bool writable;
   int pins = 0;
+  int write_pins = 0;  // of the pins, those taken for writing
 };
 
+// One range of a mapping, as the core gave it.
 struct Entry {
-  uint64_t dma, len, orig;
-  uint64_t bounce;  // physical bounce slot, 0 if not bounced
+  uint64_t orig, len;  // physical
+  uint64_t dma;        // device address of its first byte
+  uint64_t bounce;     // swiotlb slot, 0 if not bounced
 };
 
 struct Mapping {
@@ -40,12 +41,14 @@ struct Mapping {
   // The DMA segments handed out (IOMMU entries merged), which is what
   // DMA-API debug records and checks syncs against.
   std::vector<std::pair<uint64_t, uint64_t>> segs;
+  uint64_t iova = 0, iova_len = 0;  // IOMMU: the one IOVA allocation
 };
 
 struct Block {
   const Device* dev;
   uint64_t phys, size;
   int dir;
+  uint64_t iova;  // IOMMU: the block's IOVA (0: none)
 };
 
 struct Injector {
@@ -59,25 +62,33 @@ struct Injector {
 };
 
 struct State {
+  unsigned page_shift = 12;
   std::map<uint64_t, std::vector<uint8_t>> ram;  // by physical base
+  std::map<uint64_t, uint64_t> reserved;         // start -> len
   std::map<uintptr_t, std::pair<uint64_t, uint64_t>> linear;  // kva->phys,len
   std::map<uint64_t, std::vector<uint64_t>> vmalloc;          // kva -> pages
   uint64_t next_vmalloc = kVmallocBase;
-  std::map<uint64_t, UserPage> user;     // by user page
+  // User pages by address space and user page number; who maps each
+  // physical page; which user page a struct page stand-in belongs to.
+  std::map<std::pair<int, uint64_t>, UserPage> user;
+  std::map<uint64_t, std::vector<UserPage*>> user_by_phys;
+  std::map<const void*, UserPage*> page_owner;
   std::map<uint64_t, Mapping> mappings;  // by id
   uint64_t next_mapping = 1;
-  std::map<uint64_t, Block> blocks;           // by dma
-  std::map<uint64_t, uint64_t> cb_cursor;     // per device cb_phys
-  std::map<uint64_t, uint64_t> swiotlb_used;  // start -> len
-  std::map<const Device*, uint64_t> iova_cursor;
+  std::map<uint64_t, Block> blocks;           // by device address
+  std::map<uint64_t, uint64_t> swiotlb_used;  // slot start -> bytes
+  std::map<const Device*, std::map<uint64_t, uint64_t>> iovas;  // start->len
   std::map<std::pair<const Device*, uint64_t>, uint64_t> iova_pages;
   std::unordered_set<void*> live;
   Injector alloc, map, cb, pin;
   unsigned int gfp = 0;
   long bugs = 0, total_maps = 0, total_pins = 0, total_cbs = 0;
-  long dirty = 0, bounces = 0, lookups = 0;
+  long dirty = 0, bounces = 0, lookups = 0, map_calls = 0, shortages = 0;
   unsigned int map_attrs = 0;
+  int last_map_err = 0;
+  std::vector<std::pair<uint64_t, uint64_t>> last_map_segs;
   std::vector<std::string> dma_errors;
+  std::vector<CacheOp> cache_ops;
   // The calling task's address space (a stand-in pointer), and references.
   void* current_mm = &mm_a;
   long mm_refs = 0;
@@ -89,9 +100,63 @@ State& st() {
   return *s;
 }
 
+// RAM buffers of earlier tests (or freed copy-buffer blocks), kept for the
+// next ones: fresh large allocations cost a page fault a page.
+struct Spare {
+  std::multimap<size_t, std::vector<uint8_t>> bufs;
+  size_t bytes = 0;
+};
+Spare& spare() {
+  static Spare* s = new Spare;
+  return *s;
+}
+
+void recycle(std::vector<uint8_t>&& v) {
+  constexpr size_t kKeep = 64 << 20;
+  if (v.size() < 4096 || spare().bytes + v.size() > kKeep) return;
+  spare().bytes += v.size();
+  spare().bufs.emplace(v.size(), std::move(v));
+}
+
+std::vector<uint8_t> zeroed(size_t len) {
+  auto it = spare().bufs.find(len);
+  if (it == spare().bufs.end()) return std::vector<uint8_t>(len);
+  std::vector<uint8_t> v = std::move(it->second);
+  spare().bufs.erase(it);
+  spare().bytes -= len;
+  std::memset(v.data(), 0, len);
+  return v;
+}
+
+uint64_t pg() { return uint64_t{1} << st().page_shift; }
+uint64_t align_up(uint64_t v, uint64_t a) { return (v + a - 1) & ~(a - 1); }
+uint64_t align_down(uint64_t v, uint64_t a) { return v & ~(a - 1); }
+uint64_t pow2_ceil(uint64_t v) {
+  uint64_t p = 1;
+  while (p < v) p <<= 1;
+  return p;
+}
+// The device's segment boundary as a mask (dma_get_seg_boundary()).
+uint64_t boundary_mask(const Device* d) {
+  return d->seg_boundary != 0 ? d->seg_boundary - 1 : ~0ull;
+}
+bool crosses(uint64_t addr, uint64_t len, const Device* d) {
+  return len > 0 && ((addr ^ (addr + len - 1)) & ~boundary_mask(d)) != 0;
+}
+
 void dma_error(const std::string& what) { st().dma_errors.push_back(what); }
 
-uint8_t* ram_ptr(uint64_t phys, uint64_t len);
+std::string hex(uint64_t v) {
+  char b[32];
+  std::snprintf(b, sizeof(b), "%#llx", static_cast<unsigned long long>(v));
+  return b;
+}
+
+int mm_index(const void* mm) {
+  if (mm == &st().mm_a) return 0;
+  if (mm == &st().mm_b) return 1;
+  return -1;
+}
 
 // Copy across RAM regions that touch each other.
 void ram_copy(uint64_t phys, uint8_t* buf, uint64_t len, bool to_ram) {
@@ -136,44 +201,127 @@ uint8_t* must_ram(uint64_t phys, uint64_t len) {
   return p;
 }
 
-uint64_t alloc_swiotlb(uint64_t len) {
-  if (st().ram.count(kSwiotlbBase) == 0) add_ram(kSwiotlbBase, kSwiotlbSize);
-  uint64_t want = (len + 2047) & ~2047ull;
-  uint64_t pos = kSwiotlbBase;
-  for (auto& [s, l] : st().swiotlb_used) {
-    if (s - pos >= want) break;
-    pos = s + ((l + 2047) & ~2047ull);
-  }
-  if (pos + want > kSwiotlbBase + kSwiotlbSize) return 0;
-  st().swiotlb_used[pos] = want;
-  return pos;
+// Whether some region (RAM or reserved) has a byte in [phys, phys + len).
+bool ram_overlaps(uint64_t phys, uint64_t len) {
+  auto& r = st().ram;
+  auto it = r.lower_bound(phys + len);  // first region starting past it
+  if (it == r.begin()) return false;
+  --it;
+  return it->first + it->second.size() > phys;
 }
 
-uint64_t alloc_iova(const Device* d, uint64_t size, uint64_t align) {
-  uint64_t& c = st().iova_cursor.try_emplace(d, d->iova_base).first->second;
-  c = (c + align - 1) & ~(align - 1);
-  uint64_t r = c;
-  c += size;
-  return r;
+// Whether regions that touch each other cover [phys, phys + len).
+bool ram_covers(uint64_t phys, uint64_t len) {
+  while (len > 0) {
+    auto it = st().ram.upper_bound(phys);
+    if (it == st().ram.begin()) return false;
+    --it;
+    const uint64_t end = it->first + it->second.size();
+    if (end <= phys) return false;
+    const uint64_t n = std::min<uint64_t>(len, end - phys);
+    phys += n;
+    len -= n;
+  }
+  return true;
+}
+
+bool reserved_overlaps(uint64_t phys, uint64_t len) {
+  for (auto [s, n] : st().reserved)
+    if (s < phys + len && phys < s + n) return true;
+  return false;
+}
+
+// The vmalloc area holding kva, or end().
+std::map<uint64_t, std::vector<uint64_t>>::iterator vmalloc_area(uint64_t a) {
+  auto v = st().vmalloc.upper_bound(a);
+  if (v == st().vmalloc.begin()) return st().vmalloc.end();
+  --v;
+  if (a - v->first >= v->second.size() * pg()) return st().vmalloc.end();
+  return v;
+}
+
+// A swiotlb slot run for `len` bytes: IO_TLB_SIZE aligned (page aligned
+// from a page up), never across the device's segment boundary; 0 if the
+// pool has no room.
+uint64_t alloc_swiotlb(const Device* d, uint64_t len) {
+  if (st().ram.count(kSwiotlbBase) == 0) add_ram(kSwiotlbBase, kSwiotlbSize);
+  const uint64_t want = align_up(len, kIoTlbSize);
+  const uint64_t align = len >= pg() ? pg() : kIoTlbSize;
+  const uint64_t b = d->seg_boundary;
+  if (b >= kIoTlbSize && want > b) return 0;
+  auto& used = st().swiotlb_used;
+  uint64_t pos = kSwiotlbBase;
+  for (;;) {
+    pos = align_up(pos, align);
+    if (b >= kIoTlbSize && pos / b != (pos + want - 1) / b) {
+      pos = align_up(pos + 1, b);
+      continue;
+    }
+    if (pos + want > kSwiotlbBase + kSwiotlbSize) return 0;
+    auto it = used.upper_bound(pos);
+    if (it != used.begin() &&
+        std::prev(it)->first + std::prev(it)->second > pos) {
+      pos = std::prev(it)->first + std::prev(it)->second;
+      continue;
+    }
+    if (it != used.end() && it->first < pos + want) {
+      pos = it->first + it->second;
+      continue;
+    }
+    used[pos] = want;
+    return pos;
+  }
+}
+
+// An IOVA range of `size` bytes aligned to the next power of two (like
+// alloc_iova(size_aligned)), no higher than `limit`: first fit from the
+// device's iova_base, then from the bottom; 0 when there is none.
+uint64_t alloc_iova(const Device* d, uint64_t size, uint64_t limit) {
+  const uint64_t align = pow2_ceil(std::max(size, pg()));
+  auto& used = st().iovas[d];
+  for (uint64_t from : {std::max(d->iova_base, pg()), pg()}) {
+    uint64_t a = align_up(from, align);
+    while (a != 0 && a <= limit && size - 1 <= limit - a) {
+      auto it = used.upper_bound(a);
+      if (it != used.begin() &&
+          std::prev(it)->first + std::prev(it)->second > a) {
+        a = align_up(std::prev(it)->first + std::prev(it)->second, align);
+        continue;
+      }
+      if (it != used.end() && it->first - a < size) {
+        a = align_up(it->first + it->second, align);
+        continue;
+      }
+      used[a] = size;
+      return a;
+    }
+  }
+  return 0;
+}
+
+void free_iova(const Device* d, uint64_t iova) {
+  if (st().iovas[d].erase(iova) != 1) dma_error("free of an unknown IOVA");
 }
 
 void iommu_map(const Device* d, uint64_t iova, uint64_t phys, uint64_t len) {
-  for (uint64_t o = 0; o < len; o += kPage)
-    st().iova_pages[{d, (iova + o) / kPage}] = (phys + o) & ~(kPage - 1);
+  const unsigned s = st().page_shift;
+  for (uint64_t o = 0; o < len; o += pg())
+    st().iova_pages[{d, (iova + o) >> s}] = phys + o;
 }
 
 void iommu_unmap(const Device* d, uint64_t iova, uint64_t len) {
-  for (uint64_t o = 0; o < len; o += kPage)
-    st().iova_pages.erase({d, (iova + o) / kPage});
+  const unsigned s = st().page_shift;
+  for (uint64_t o = 0; o < len; o += pg())
+    st().iova_pages.erase({d, (iova + o) >> s});
 }
 
 // Physical address a device reaches at dma, or false.
 bool resolve(const Device* d, uint64_t dma, uint64_t* phys) {
   if (dma > d->dma_mask) return false;
   if (d->mode == Mode::kIommu) {
-    auto it = st().iova_pages.find({d, dma / kPage});
+    auto it = st().iova_pages.find({d, dma >> st().page_shift});
     if (it == st().iova_pages.end()) return false;
-    *phys = it->second + dma % kPage;
+    *phys = it->second + (dma & (pg() - 1));
     return true;
   }
   *phys = dma - d->bus_offset;
@@ -190,23 +338,85 @@ void bounce_copy(const Entry& e, uint64_t off, uint64_t len, bool to_orig) {
   st().bounces++;
 }
 
+// arch_sync_dma_for_{cpu,device}(), which only non-coherent devices need.
+void maintain(const Device* d, uint64_t phys, uint64_t len, int dir,
+              bool for_cpu) {
+  if (!d->coherent) st().cache_ops.push_back({phys, len, dir, for_cpu});
+}
+
 void check_dir(int mapped, int used, const char* what) {
   if (mapped != used && mapped != IODMA_PLAT_BIDIRECTIONAL)
     dma_error(std::string(what) + ": direction differs from the mapping");
+}
+
+// What DMA-API debug's check_sg_segment() reports, for a range the device
+// is given (a CPU entry or a DMA segment).
+void check_segment(const Device* d, uint64_t addr, uint64_t len,
+                   const char* what) {
+  if (len > d->max_seg)
+    dma_error(std::string("mapping sg segment longer than device claims to "
+                          "support (") +
+              what + " " + hex(addr) + "+" + hex(len) + ")");
+  if (crosses(addr, len, d))
+    dma_error(std::string("mapping sg segment across boundary (") + what + " " +
+              hex(addr) + "+" + hex(len) + ")");
+}
+
+void unmap_entries(Mapping& m, bool sync) {
+  for (auto& e : m.ents) {
+    if (e.bounce != 0) {
+      if (sync) {
+        maintain(m.dev, e.bounce, e.len, m.dir, true);
+        if (writes(m.dir)) bounce_copy(e, 0, e.len, true);
+      }
+      st().swiotlb_used.erase(e.bounce);
+    } else if (sync) {
+      maintain(m.dev, e.orig, e.len, m.dir, true);
+    }
+  }
+  if (m.iova != 0) {
+    iommu_unmap(m.dev, m.iova, m.iova_len);
+    free_iova(m.dev, m.iova);
+  }
 }
 
 }  // namespace
 
 void reset() {
   State* old = &st();
+  for (auto& [base, bytes] : old->ram) recycle(std::move(bytes));
   old->~State();
   new (old) State;
 }
 
+void set_page_shift(unsigned shift) {
+  if (shift != 12 && shift != 14 && shift != 16) {
+    std::fprintf(stderr, "fake: page shift %u\n", shift);
+    std::abort();
+  }
+  if (!st().ram.empty() || !st().user.empty() || !st().vmalloc.empty()) {
+    std::fprintf(stderr, "fake: set the page size before anything else\n");
+    std::abort();
+  }
+  st().page_shift = shift;
+}
+unsigned page_shift() { return st().page_shift; }
+uint64_t page_size() { return pg(); }
+
 uint8_t* add_ram(uint64_t phys, uint64_t len) {
   auto& v = st().ram[phys];
-  v.assign(len, 0);
+  if (v.size() == len) {
+    std::memset(v.data(), 0, len);
+  } else {
+    recycle(std::move(v));
+    v = zeroed(len);
+  }
   return v.data();
+}
+
+uint8_t* add_reserved(uint64_t phys, uint64_t len) {
+  st().reserved[phys] = len;
+  return add_ram(phys, len);
 }
 
 uint8_t* ram(uint64_t phys) { return must_ram(phys, 1); }
@@ -220,45 +430,70 @@ void* kmalloc_at(uint64_t phys, uint64_t len) {
 
 void* vmalloc_of(const std::vector<uint64_t>& pages) {
   uint64_t kva = st().next_vmalloc;
-  st().next_vmalloc += (pages.size() + 1) * kPage;
+  st().next_vmalloc += (pages.size() + 1) * pg();  // and a guard page
   for (uint64_t p : pages)
-    if (ram_ptr(p, kPage) == nullptr) add_ram(p, kPage);
+    if (p != kNoPage && ram_ptr(p, pg()) == nullptr) add_ram(p, pg());
   st().vmalloc[kva] = pages;
   return reinterpret_cast<void*>(kva);
 }
 
-void map_user(uint64_t uaddr, const std::vector<uint64_t>& pages,
-              bool writable) {
+void map_user(uint64_t uaddr, const std::vector<uint64_t>& pages, bool writable,
+              Mm mm) {
+  const int m = mm == Mm::kA ? 0 : 1;
   for (size_t i = 0; i < pages.size(); i++) {
-    if (ram_ptr(pages[i], kPage) == nullptr) add_ram(pages[i], kPage);
-    UserPage& u = st().user[uaddr / kPage + i];
+    if (ram_ptr(pages[i], pg()) == nullptr) add_ram(pages[i], pg());
+    UserPage& u = st().user[{m, uaddr / pg() + i}];
+    if (u.page.phys != pages[i] || st().page_owner.count(&u.page) == 0) {
+      auto& old = st().user_by_phys[u.page.phys];
+      old.erase(std::remove(old.begin(), old.end(), &u), old.end());
+      st().user_by_phys[pages[i]].push_back(&u);
+    }
     u.page.phys = pages[i];
     u.writable = writable;
+    st().page_owner[&u.page] = &u;
   }
 }
+
+namespace {
+
+// The device's DMA to or from [dma, dma + len), a page at a time.
+bool device_access(const Device* d, uint64_t dma, uint8_t* buf, uint64_t len,
+                   bool write) {
+  while (len > 0) {
+    const uint64_t n = std::min(len, pg() - (dma & (pg() - 1)));
+    uint64_t phys, last;
+    if (!resolve(d, dma, &phys) || !resolve(d, dma + n - 1, &last))
+      return false;
+    uint8_t* p = ram_ptr(phys, n);
+    if (p == nullptr) {
+      if (!ram_covers(phys, n)) return false;
+      ram_copy(phys, buf, n, write);
+    } else if (write) {
+      std::memcpy(p, buf, n);
+    } else {
+      std::memcpy(buf, p, n);
+    }
+    dma += n;
+    buf += n;
+    len -= n;
+  }
+  return true;
+}
+
+}  // namespace
 
 bool device_write(const Device* d, uint64_t dma, const void* buf,
                   uint64_t len) {
-  const uint8_t* b = static_cast<const uint8_t*>(buf);
-  for (uint64_t i = 0; i < len; i++) {
-    uint64_t phys;
-    if (!resolve(d, dma + i, &phys) || ram_ptr(phys, 1) == nullptr)
-      return false;
-    *ram_ptr(phys, 1) = b[i];
-  }
-  return true;
+  return device_access(d, dma, static_cast<uint8_t*>(const_cast<void*>(buf)),
+                       len, true);
 }
 
 bool device_read(const Device* d, uint64_t dma, void* buf, uint64_t len) {
-  uint8_t* b = static_cast<uint8_t*>(buf);
-  for (uint64_t i = 0; i < len; i++) {
-    uint64_t phys;
-    if (!resolve(d, dma + i, &phys) || ram_ptr(phys, 1) == nullptr)
-      return false;
-    b[i] = *ram_ptr(phys, 1);
-  }
-  return true;
+  return device_access(d, dma, static_cast<uint8_t*>(buf), len, false);
 }
+
+const std::vector<CacheOp>& cache_ops() { return st().cache_ops; }
+void clear_cache_ops() { st().cache_ops.clear(); }
 
 void fail_nth_alloc(long n) { st().alloc.arm(n); }
 void fail_nth_map(long n, int err) { st().map.arm(n, err); }
@@ -268,8 +503,14 @@ long live_allocs() { return static_cast<long>(st().live.size()); }
 long total_allocs() { return st().alloc.count; }
 unsigned int last_gfp() { return st().gfp; }
 long bug_reports() { return st().bugs; }
+void forget_bug_reports() { st().bugs = 0; }
 long live_mappings() { return static_cast<long>(st().mappings.size()); }
 long live_cb_blocks() { return static_cast<long>(st().blocks.size()); }
+long live_iovas() {
+  long n = 0;
+  for (auto& [d, m] : st().iovas) n += static_cast<long>(m.size());
+  return n;
+}
 long pinned_pages() {
   long n = 0;
   for (auto& [k, u] : st().user) n += u.pins;
@@ -288,7 +529,18 @@ long mm_refs() { return st().mm_refs; }
 long bounce_copies() { return st().bounces; }
 long phys_lookups() { return st().lookups; }
 unsigned int last_map_attrs() { return st().map_attrs; }
+long map_calls() { return st().map_calls; }
+long shortages() { return st().shortages; }
+int last_map_result() { return st().last_map_err; }
+std::vector<std::pair<uint64_t, uint64_t>> last_map_segments() {
+  return st().last_map_segs;
+}
 const std::vector<std::string>& dma_errors() { return st().dma_errors; }
+std::vector<std::string> take_dma_errors() {
+  std::vector<std::string> v;
+  v.swap(st().dma_errors);
+  return v;
+}
 
 }  // namespace fake
 
@@ -313,7 +565,7 @@ void iodma_plat_free(void* p) {
   std::free(p);
 }
 
-unsigned int iodma_plat_page_shift(void) { return 12; }
+unsigned int iodma_plat_page_shift(void) { return st().page_shift; }
 
 void iodma_plat_dev_get(void* dev) { static_cast<fake::Device*>(dev)->refs++; }
 
@@ -329,9 +581,9 @@ void iodma_plat_dev_put(void* dev) {
 void iodma_plat_dev_query(void* dev, iodma_plat_dev_info* info) {
   auto* d = static_cast<fake::Device*>(dev);
   info->translated = d->mode == fake::Mode::kIommu || d->translated_override;
-  info->page_shift = d->page_shift;
+  info->page_shift = static_cast<unsigned char>(st().page_shift);
   info->coherent = d->coherent;
-  info->max_seg_size = d->max_seg;
+  info->max_seg_size = std::max<uint64_t>(d->max_seg, 1);
   info->max_mapping_size =
       d->mode == fake::Mode::kSwiotlb ? fake::kSwiotlbMaxMapping : ~0ull;
   info->seg_boundary = d->seg_boundary;
@@ -350,22 +602,38 @@ int iodma_plat_kva_kind(const void* kva, unsigned long long len,
       return IODMA_PLAT_KVA_LINEAR;
     }
   }
-  auto v = st().vmalloc.upper_bound(a);
-  if (v != st().vmalloc.begin()) {
-    --v;
-    if (a - v->first + len <= v->second.size() * fake::kPage)
-      return IODMA_PLAT_KVA_VMALLOC;
-  }
+  // is_vmalloc_addr() of the first and the last byte: guard pages and
+  // holes of the area count, iodma_plat_vmalloc_ok() tells them.
+  if (a >= fake::kVmallocBase && a - fake::kVmallocBase < fake::kVmallocSize &&
+      len <= fake::kVmallocSize - (a - fake::kVmallocBase))
+    return IODMA_PLAT_KVA_VMALLOC;
   return IODMA_PLAT_KVA_INVALID;
+}
+
+int iodma_plat_vmalloc_ok(const void* kva, unsigned long long len) {
+  const auto a = reinterpret_cast<uintptr_t>(kva);
+  for (uint64_t p = fake::align_down(a, fake::pg()); p < a + len;
+       p += fake::pg()) {
+    auto v = fake::vmalloc_area(p);
+    if (v == st().vmalloc.end() ||
+        v->second[(p - v->first) / fake::pg()] == fake::kNoPage)
+      return 0;
+  }
+  return 1;
 }
 
 unsigned long long iodma_plat_vmalloc_phys(const void* kva) {
   st().lookups++;
   const auto a = reinterpret_cast<uintptr_t>(kva);
-  auto v = st().vmalloc.upper_bound(a);
-  --v;
-  const uint64_t off = a - v->first;
-  return v->second.at(off / fake::kPage) + off % fake::kPage;
+  auto v = fake::vmalloc_area(a);
+  const uint64_t page = v == st().vmalloc.end()
+                            ? fake::kNoPage
+                            : v->second[(a - v->first) / fake::pg()];
+  if (page == fake::kNoPage) {
+    fake::dma_error("vmalloc_to_page() of an unmapped address " + fake::hex(a));
+    return 0;
+  }
+  return page + (a - v->first) % fake::pg();
 }
 
 unsigned long long iodma_plat_page_phys(void* page) {
@@ -374,7 +642,7 @@ unsigned long long iodma_plat_page_phys(void* page) {
 }
 
 int iodma_plat_phys_is_ram(unsigned long long phys, unsigned long long len) {
-  return fake::ram_ptr(phys, len) != nullptr;
+  return fake::ram_covers(phys, len) && !fake::reserved_overlaps(phys, len);
 }
 
 int iodma_plat_user_range_ok(unsigned long long uaddr, unsigned long long len) {
@@ -395,25 +663,27 @@ void iodma_plat_mm_put(void* mm) {
 
 int iodma_plat_mm_is_current(void* mm) { return mm == st().current_mm; }
 
-int iodma_plat_vmalloc_ok(const void* kva, unsigned long long len) {
-  const auto a = reinterpret_cast<uintptr_t>(kva);
-  auto v = st().vmalloc.upper_bound(a);
-  if (v == st().vmalloc.begin()) return 0;
-  --v;
-  return a - v->first + len <= v->second.size() * fake::kPage;
-}
-
 int iodma_plat_pin_user(unsigned long long uaddr, unsigned int npages,
                         int write, void** pages) {
   if (st().pin.fire()) return st().pin.err;
+  const int mm = fake::mm_index(st().current_mm);
+  if (mm < 0) {
+    fake::dma_error("pin_user_pages() from a task without an mm");
+    return -IODMA_EFAULT;
+  }
+  const uint64_t first = uaddr / fake::pg();
   for (unsigned int i = 0; i < npages; i++) {
-    auto it = st().user.find(uaddr / fake::kPage + i);
+    auto it = st().user.find({mm, first + i});
     if (it == st().user.end() || (write && !it->second.writable)) {
-      for (unsigned int j = 0; j < i; j++)
-        st().user[uaddr / fake::kPage + j].pins--;
+      for (unsigned int j = 0; j < i; j++) {
+        fake::UserPage& u = st().user[{mm, first + j}];
+        u.pins--;
+        if (write) u.write_pins--;
+      }
       return -IODMA_EFAULT;
     }
     it->second.pins++;
+    if (write) it->second.write_pins++;
     pages[i] = &it->second.page;
   }
   st().total_pins++;
@@ -422,17 +692,26 @@ int iodma_plat_pin_user(unsigned long long uaddr, unsigned int npages,
 
 void iodma_plat_unpin_user(void** pages, unsigned int npages, int dirty) {
   for (unsigned int i = 0; i < npages; i++) {
-    bool found = false;
-    for (auto& [k, u] : st().user) {
-      if (&u.page == pages[i]) {
-        if (u.pins <= 0) fake::dma_error("unpin of an unpinned page");
-        u.pins--;
-        found = true;
-        break;
-      }
+    auto it = st().page_owner.find(pages[i]);
+    if (it == st().page_owner.end()) {
+      fake::dma_error("unpin of an unknown page");
+      continue;
     }
-    if (!found) fake::dma_error("unpin of an unknown page");
-    if (dirty) st().dirty++;
+    fake::UserPage& u = *it->second;
+    if (u.pins <= 0) {
+      fake::dma_error("unpin of an unpinned page");
+      continue;
+    }
+    u.pins--;
+    if (dirty) {
+      if (u.write_pins <= 0)
+        fake::dma_error("page pinned read-only unpinned dirty");
+      else
+        u.write_pins--;
+      st().dirty++;
+    } else if (u.write_pins > u.pins) {
+      u.write_pins = u.pins;  // a write pin released clean
+    }
   }
 }
 
@@ -451,72 +730,113 @@ unsigned long iodma_plat_map_state_size(unsigned int) {
   return sizeof(uint64_t);
 }
 
+// dma_map_sgtable(): dma-iommu lays the entries out in one IOVA allocation
+// (granule aligned, keeping their offsets, padded so that none crosses the
+// segment boundary) and merges them into DMA segments; dma-direct maps each
+// at its bus address, or bounces it through swiotlb.
 int iodma_plat_map(void* dev, void* state, const iodma_plat_range* ranges,
                    unsigned int n, int dir, unsigned int attrs,
                    iodma_plat_range* out, unsigned int* nout) {
-  // swiotlb fills its bounce slots whatever the attributes (below).
   st().map_attrs = attrs;
+  st().map_calls++;
+  st().last_map_segs.clear();
   auto* d = static_cast<fake::Device*>(dev);
-  if (st().map.fire()) return st().map.err;
-  fake::Mapping m{d, dir, {}, {}};
-  uint64_t iova = 0;
-  if (d->mode == fake::Mode::kIommu) {
-    uint64_t total = 0;
-    for (unsigned int i = 0; i < n; i++)
-      total +=
-          ((ranges[i].addr % fake::kPage) + ranges[i].len + fake::kPage - 1) &
-          ~(fake::kPage - 1);
-    iova = fake::alloc_iova(d, total, fake::kPage);
-  }
-  for (unsigned int i = 0; i < n; i++) {
-    // What DMA-API debug's check_sg_segment() reports.
-    if (ranges[i].len > d->max_seg)
-      fake::dma_error(
-          "mapping sg segment longer than device claims to support");
-    if (d->seg_boundary != 0 &&
-        ranges[i].addr / d->seg_boundary !=
-            (ranges[i].addr + ranges[i].len - 1) / d->seg_boundary)
-      fake::dma_error("mapping sg segment across boundary");
-    fake::Entry e{0, ranges[i].len, ranges[i].addr, 0};
-    if (d->mode == fake::Mode::kIommu) {
-      const uint64_t off = ranges[i].addr % fake::kPage;
-      const uint64_t span =
-          (off + e.len + fake::kPage - 1) & ~(fake::kPage - 1);
-      fake::iommu_map(d, iova, ranges[i].addr - off, span);
-      e.dma = iova + off;
-      iova += span;
-    } else if (d->mode == fake::Mode::kSwiotlb ||
-               ranges[i].addr + e.len - 1 + d->bus_offset > d->dma_mask) {
-      e.bounce =
-          e.len <= fake::kSwiotlbMaxMapping ? fake::alloc_swiotlb(e.len) : 0;
-      if (e.bounce == 0 || e.bounce + e.len - 1 + d->bus_offset > d->dma_mask) {
-        if (e.bounce != 0) st().swiotlb_used.erase(e.bounce);
-        for (auto& x : m.ents)
-          if (x.bounce) st().swiotlb_used.erase(x.bounce);
-        return -IODMA_EIO;  // "swiotlb buffer is full" / "overflow"
-      }
-      fake::bounce_copy(e, 0, e.len, false);  // always, like swiotlb
-      e.dma = e.bounce + d->bus_offset;
-    } else {
-      e.dma = ranges[i].addr + d->bus_offset;
-    }
-    m.ents.push_back(e);
-  }
-  // Device ranges: IOMMU entries that continue each other are merged, as
-  // dma-iommu does, up to the maximum segment size.
+  const bool sync = (attrs & IODMA_PLAT_SKIP_CPU_SYNC) == 0;
+  if (st().map.fire()) return st().last_map_err = st().map.err;
+  for (unsigned int i = 0; i < n; i++)
+    fake::check_segment(d, ranges[i].addr, ranges[i].len, "entry");
+  fake::Mapping m{d, dir, {}, {}, 0, 0};
   unsigned int k = 0;
-  for (const auto& e : m.ents) {
-    if (k > 0 && d->mode == fake::Mode::kIommu &&
-        out[k - 1].addr + out[k - 1].len == e.dma &&
-        out[k - 1].len + e.len <= fake::kIommuMaxSeg) {
-      out[k - 1].len += e.len;
-      continue;
+  if (d->mode == fake::Mode::kIommu) {
+    const uint64_t g = fake::pg(), mask = fake::boundary_mask(d);
+    std::vector<uint64_t> at(n), span(n);
+    uint64_t iova_len = 0;
+    for (unsigned int i = 0; i < n; i++) {
+      const uint64_t off = ranges[i].addr & (g - 1);
+      const uint64_t s_len = fake::align_up(off + ranges[i].len, g);
+      const uint64_t pad = (mask - iova_len + 1) & mask;
+      if (pad != 0 && pad < s_len - 1) {
+        span[i - 1] += pad;
+        iova_len += pad;
+      }
+      at[i] = iova_len;
+      span[i] = s_len;
+      iova_len += s_len;
     }
-    out[k++] = {e.dma, e.len};
+    m.iova = fake::alloc_iova(d, iova_len, d->dma_mask);
+    m.iova_len = iova_len;
+    if (m.iova == 0) {
+      st().shortages++;
+      return st().last_map_err = -IODMA_ENOMEM;
+    }
+    const uint64_t max_len = std::min<uint64_t>(d->max_seg, 0xffffffffu);
+    uint64_t cur_len = 0;
+    for (unsigned int i = 0; i < n; i++) {
+      const uint64_t off = ranges[i].addr & (g - 1);
+      const uint64_t dma_addr = m.iova + at[i];
+      fake::iommu_map(d, dma_addr, ranges[i].addr - off,
+                      fake::align_up(off + ranges[i].len, g));
+      m.ents.push_back({ranges[i].addr, ranges[i].len, dma_addr + off, 0});
+      if (sync) fake::maintain(d, ranges[i].addr, ranges[i].len, dir, false);
+      // __finalise_sg(): concatenate when this entry starts a granule, not
+      // at a segment boundary, and the result stays within max_seg.
+      if (cur_len != 0 && off == 0 && (dma_addr & mask) != 0 &&
+          max_len - cur_len >= ranges[i].len) {
+        cur_len += ranges[i].len;
+        out[k - 1].len = cur_len;
+      } else {
+        out[k++] = {dma_addr + off, ranges[i].len};
+        cur_len = ranges[i].len;
+      }
+      if (ranges[i].len + off < span[i]) cur_len = 0;
+    }
+  } else {
+    bool bounce_any = d->mode == fake::Mode::kSwiotlb;
+    for (unsigned int i = 0; i < n; i++)
+      if (ranges[i].addr + ranges[i].len - 1 + d->bus_offset > d->dma_mask)
+        bounce_any = true;
+    // The shim: a swiotlb pool the device cannot reach is -EIO (the core
+    // may use its own copy buffer); a full one is -ENOMEM.
+    if (bounce_any &&
+        fake::kSwiotlbBase + fake::kSwiotlbSize - 1 + d->bus_offset >
+            d->dma_mask)
+      return st().last_map_err = -IODMA_EIO;
+    for (unsigned int i = 0; i < n; i++) {
+      fake::Entry e{ranges[i].addr, ranges[i].len, 0, 0};
+      if (d->mode == fake::Mode::kSwiotlb ||
+          e.orig + e.len - 1 + d->bus_offset > d->dma_mask) {
+        if (e.len > fake::kSwiotlbMaxMapping)
+          fake::dma_error("swiotlb mapping beyond dma_max_mapping_size()");
+        e.bounce = e.len <= fake::kSwiotlbMaxMapping
+                       ? fake::alloc_swiotlb(d, e.len)
+                       : 0;
+        if (e.bounce == 0) {  // "swiotlb buffer is full"
+          for (auto& x : m.ents)
+            if (x.bounce) st().swiotlb_used.erase(x.bounce);
+          st().shortages++;
+          return st().last_map_err = -IODMA_ENOMEM;
+        }
+        // Always, whatever the direction and attributes (CVE-2022-0854).
+        fake::bounce_copy(e, 0, e.len, false);
+        if (sync) fake::maintain(d, e.bounce, e.len, dir, false);
+        e.dma = e.bounce + d->bus_offset;
+      } else {
+        if (sync) fake::maintain(d, e.orig, e.len, dir, false);
+        e.dma = e.orig + d->bus_offset;
+      }
+      m.ents.push_back(e);
+      out[k++] = {e.dma, e.len};
+    }
   }
   *nout = k;
-  for (unsigned int i = 0; i < k; i++)
+  for (unsigned int i = 0; i < k; i++) {
+    fake::check_segment(d, out[i].addr, out[i].len, "DMA segment");
+    if (out[i].addr + out[i].len - 1 > d->dma_mask)
+      fake::dma_error("DMA segment beyond the device's mask");
     m.segs.push_back({out[i].addr, out[i].len});
+  }
+  st().last_map_segs = m.segs;
+  st().last_map_err = 0;
   const uint64_t id = st().next_mapping++;
   std::memcpy(state, &id, sizeof(id));
   st().mappings[id] = std::move(m);
@@ -534,19 +854,11 @@ void iodma_plat_unmap(void* dev, void* state, int dir, unsigned int attrs) {
   }
   fake::Mapping& m = it->second;
   if (m.dir != dir) fake::dma_error("unmap with another direction");
-  for (auto& e : m.ents) {
-    if (e.bounce != 0) {
-      if (!(attrs & IODMA_PLAT_SKIP_CPU_SYNC) && fake::writes(dir))
-        fake::bounce_copy(e, 0, e.len, true);
-      st().swiotlb_used.erase(e.bounce);
-    }
-    if (m.dev->mode == fake::Mode::kIommu)
-      fake::iommu_unmap(m.dev, e.dma & ~(fake::kPage - 1),
-                        (e.dma % fake::kPage) + e.len);
-  }
+  fake::unmap_entries(m, (attrs & IODMA_PLAT_SKIP_CPU_SYNC) == 0);
   st().mappings.erase(it);
 }
 
+// dma_sync_sgtable_for_{cpu,device}(): entry by entry.
 void iodma_plat_sync_mapping(void* dev, void* state, int dir, int for_cpu) {
   uint64_t id;
   std::memcpy(&id, state, sizeof(id));
@@ -556,21 +868,36 @@ void iodma_plat_sync_mapping(void* dev, void* state, int dir, int for_cpu) {
     return;
   }
   fake::check_dir(it->second.dir, dir, "sync");
+  const fake::Device* d = it->second.dev;
   for (auto& e : it->second.ents) {
-    if (e.bounce == 0) continue;
-    if (for_cpu && fake::writes(dir)) fake::bounce_copy(e, 0, e.len, true);
-    if (!for_cpu && fake::reads(dir)) fake::bounce_copy(e, 0, e.len, false);
+    const uint64_t paddr = e.bounce != 0 ? e.bounce : e.orig;
+    if (for_cpu) {
+      fake::maintain(d, paddr, e.len, dir, true);
+      if (e.bounce != 0 && fake::writes(dir))
+        fake::bounce_copy(e, 0, e.len, true);
+    } else {
+      if (e.bounce != 0 && fake::reads(dir))
+        fake::bounce_copy(e, 0, e.len, false);
+      fake::maintain(d, paddr, e.len, dir, false);
+    }
   }
 }
 
+// dma_sync_single_for_{cpu,device}(): the DMA layer translates the first
+// byte only (dma_to_phys(), iommu_iova_to_phys()) and works linearly from
+// there, so a range must be contiguous both at the device and in memory.
 void iodma_plat_sync_range(void* dev, unsigned long long dma,
                            unsigned long long len, int dir, int for_cpu) {
+  auto* d = static_cast<fake::Device*>(dev);
   // A copy-buffer block?
   auto b = st().blocks.upper_bound(dma);
   if (b != st().blocks.begin()) {
     --b;
-    if (b->second.dev == dev && dma - b->first + len <= b->second.size) {
+    if (b->second.dev == dev && dma - b->first < b->second.size) {
+      if (dma - b->first + len > b->second.size)
+        fake::dma_error("sync beyond a copy-buffer block");
       fake::check_dir(b->second.dir, dir, "sync of a copy buffer");
+      fake::maintain(d, b->second.phys + (dma - b->first), len, dir, for_cpu);
       return;
     }
   }
@@ -581,15 +908,40 @@ void iodma_plat_sync_range(void* dev, unsigned long long dma,
       if (dma >= a && dma - a + len <= n) inside = true;
     if (!inside) continue;
     fake::check_dir(m.dir, dir, "sync_range");
-    for (auto& e : m.ents) {
-      if (e.bounce == 0 || dma + len <= e.dma || e.dma + e.len <= dma) continue;
-      const uint64_t lo = std::max<uint64_t>(dma, e.dma);
-      const uint64_t hi = std::min<uint64_t>(dma + len, e.dma + e.len);
-      if (for_cpu && fake::writes(dir))
-        fake::bounce_copy(e, lo - e.dma, hi - lo, true);
-      if (!for_cpu && fake::reads(dir))
-        fake::bounce_copy(e, lo - e.dma, hi - lo, false);
+    uint64_t phys = 0;
+    fake::resolve(d, dma, &phys);
+    if (d->mode == fake::Mode::kIommu) {
+      // What the CPU caches of [phys, phys + len) hold must be the range.
+      for (uint64_t o = 0; o < len;
+           o = fake::align_down(dma + o, fake::pg()) + fake::pg() - dma) {
+        uint64_t p = 0;
+        if (!fake::resolve(d, dma + o, &p) || p != phys + o) {
+          fake::dma_error("sync_range of " + fake::hex(dma) + "+" +
+                          fake::hex(len) +
+                          ": not physically contiguous, the DMA layer would "
+                          "maintain " +
+                          fake::hex(phys) + "+" + fake::hex(len) +
+                          " instead of the range's pages");
+          break;
+        }
+      }
     }
+    const fake::Entry* bounced = nullptr;
+    for (auto& e : m.ents)
+      if (e.bounce != 0 && dma >= e.dma && dma - e.dma < e.len) bounced = &e;
+    uint64_t n = len;
+    if (bounced != nullptr && dma - bounced->dma + len > bounced->len) {
+      fake::dma_error("swiotlb: sync beyond the bounced mapping");
+      n = bounced->len - (dma - bounced->dma);
+    }
+    if (for_cpu) fake::maintain(d, phys, n, dir, true);
+    if (bounced != nullptr) {
+      if (for_cpu && fake::writes(dir))
+        fake::bounce_copy(*bounced, dma - bounced->dma, n, true);
+      if (!for_cpu && fake::reads(dir))
+        fake::bounce_copy(*bounced, dma - bounced->dma, n, false);
+    }
+    if (!for_cpu) fake::maintain(d, phys, n, dir, false);
     return;
   }
   fake::dma_error("sync_range of memory not mapped");
@@ -599,34 +951,80 @@ unsigned long long iodma_plat_phys_to_bus(void* dev, unsigned long long phys) {
   return phys + static_cast<fake::Device*>(dev)->bus_offset;
 }
 
+// dma_sync_single_for_*() of part of a live copy-buffer block.
+void iodma_plat_cb_sync(void* dev, const iodma_plat_cb_block* b,
+                        unsigned long long offset, unsigned long long len,
+                        int dir, int for_cpu) {
+  auto it = st().blocks.find(b->dma);
+  if (it == st().blocks.end() || it->second.dev != dev ||
+      fake::ram_ptr(it->second.phys, it->second.size) != b->cpu) {
+    fake::dma_error("cb_sync of a block not allocated");
+    return;
+  }
+  if (offset > it->second.size || len > it->second.size - offset)
+    fake::dma_error("sync beyond a copy-buffer block");
+  fake::check_dir(it->second.dir, dir, "sync of a copy buffer");
+  fake::maintain(it->second.dev, it->second.phys + offset, len, dir, for_cpu);
+}
+
+unsigned long long iodma_plat_dma_to_phys(void* dev, unsigned long long dma) {
+  uint64_t phys;
+  if (!fake::resolve(static_cast<fake::Device*>(dev), dma, &phys)) return ~0ull;
+  return phys;
+}
+
+// A block from the device's pool, highest free address first (the page
+// allocator gives whatever it has below the zone's limit): below max_addr
+// (and the mask) at the device for an untranslated device; behind an
+// IOMMU, anywhere, at an IOVA below them.
 int iodma_plat_cb_alloc(void* dev, unsigned long long size, int dir,
                         unsigned int gfp, unsigned long long max_addr,
                         iodma_plat_cb_block* out) {
   auto* d = static_cast<fake::Device*>(dev);
   st().gfp = gfp;
   if (max_addr < d->cb_floor) fake::dma_error("cb_alloc below the floor");
+  if ((size & (size - 1)) != 0 || size < fake::pg())
+    fake::dma_error("cb_alloc of a size that is not a power of two pages");
   if (st().cb.fire()) return -IODMA_ENOMEM;
-  uint64_t& cur =
-      st().cb_cursor.try_emplace(d->cb_phys, d->cb_phys).first->second;
-  const uint64_t phys = (cur + size - 1) & ~(size - 1);
-  // Untranslated: the memory itself must lie below the limit; none left
-  // there is "short now".
-  if (d->mode != fake::Mode::kIommu &&
-      phys + size - 1 + d->bus_offset > max_addr)
-    return -IODMA_ENOMEM;
-  cur = phys + size;
-  uint8_t* p = fake::ram_ptr(phys, size);
-  if (p == nullptr) p = fake::add_ram(phys, size);
-  std::memset(p, 0, size);
-  uint64_t a = phys + d->bus_offset;
-  if (d->mode == fake::Mode::kIommu) {
-    a = fake::alloc_iova(d, size, size);
-    fake::iommu_map(d, a, phys, size);
+  if (d->cb_unreachable) return -IODMA_EIO;
+  const uint64_t limit = std::min<uint64_t>(max_addr, d->dma_mask);
+  const bool iommu = d->mode == fake::Mode::kIommu;
+  uint64_t top = d->cb_phys + d->cb_size;  // exclusive
+  if (!iommu) {
+    if (limit < d->bus_offset) return -IODMA_ENOMEM;
+    if (limit - d->bus_offset < top - 1) top = limit - d->bus_offset + 1;
   }
-  out->cpu = p;
+  uint64_t phys = 0;
+  bool found = false;
+  if (top >= d->cb_phys + size) {
+    for (uint64_t a = fake::align_down(top - size, size); a >= d->cb_phys;
+         a -= size) {
+      if (!fake::ram_overlaps(a, size)) {
+        phys = a;
+        found = true;
+        break;
+      }
+      if (a < size) break;
+    }
+  }
+  if (!found) {  // none left below the limit: short now
+    st().shortages++;
+    return -IODMA_ENOMEM;
+  }
+  uint64_t a = phys + d->bus_offset, iova = 0;
+  if (iommu) {
+    iova = fake::alloc_iova(d, size, limit);
+    if (iova == 0) {
+      st().shortages++;
+      return -IODMA_ENOMEM;
+    }
+    fake::iommu_map(d, iova, phys, size);
+    a = iova;
+  }
+  out->cpu = fake::add_ram(phys, size);
   out->dma = a;
   out->cookie = 0;
-  st().blocks[a] = {d, phys, size, dir};
+  st().blocks[a] = {d, phys, size, dir, iova};
   st().total_cbs++;
   return 0;
 }
@@ -641,15 +1039,14 @@ void iodma_plat_cb_free(void* dev, unsigned long long size, int dir,
     fake::dma_error("cb_free of a block not allocated so");
     return;
   }
-  if (it->second.dev->mode == fake::Mode::kIommu)
-    fake::iommu_unmap(it->second.dev, dma, size);
+  if (it->second.iova != 0) {
+    fake::iommu_unmap(it->second.dev, it->second.iova, size);
+    fake::free_iova(it->second.dev, it->second.iova);
+  }
+  auto r = st().ram.find(it->second.phys);  // back to the page allocator
+  fake::recycle(std::move(r->second));
+  st().ram.erase(r);
   st().blocks.erase(it);
-}
-
-unsigned long long iodma_plat_dma_to_phys(void* dev, unsigned long long dma) {
-  uint64_t phys;
-  if (!fake::resolve(static_cast<fake::Device*>(dev), dma, &phys)) return ~0ull;
-  return phys;
 }
 
 void iodma_plat_copy_from_phys(void* dst, unsigned long long phys,
@@ -657,8 +1054,25 @@ void iodma_plat_copy_from_phys(void* dst, unsigned long long phys,
   fake::ram_copy(phys, static_cast<uint8_t*>(dst), len, false);
 }
 
+// A CPU write into a page that is pinned, but only for reading, writes the
+// shared zero page or the page cache of a read-only mapping.
 void iodma_plat_copy_to_phys(unsigned long long phys, const void* src,
                              unsigned long long len) {
+  if (len > 0) {
+    for (uint64_t p = fake::align_down(phys, fake::pg()); p < phys + len;
+         p += fake::pg()) {
+      auto it = st().user_by_phys.find(p);
+      if (it == st().user_by_phys.end()) continue;
+      int pins = 0, write_pins = 0;
+      for (const fake::UserPage* u : it->second) {
+        pins += u->pins;
+        write_pins += u->write_pins;
+      }
+      if (pins > 0 && write_pins == 0)
+        fake::dma_error("CPU write into page " + fake::hex(p) +
+                        ", pinned read-only");
+    }
+  }
   fake::ram_copy(phys, static_cast<uint8_t*>(const_cast<void*>(src)), len,
                  true);
 }

@@ -1,191 +1,217 @@
 // SPDX-License-Identifier: GPL-2.0
-// Randomized: spec x descriptor layout (physical discontinuities, high
-// addresses) x prepared sub-range x output array size x call sequence,
-// through the whole command, checked against the reference model.
+// Randomized: page size x device (mode, coherence, DMA mask, segment
+// boundary, maximum segment, bus offset) x spec x descriptor of every kind
+// over RAM on both sides of 4 GiB x prepared sub-range x output array size
+// x call sequence, through the whole command, checked against the
+// reference model and the invariants of SPEC.md 10.1: no segment beyond
+// the effective limits, the device sees the descriptor's bytes and its
+// writes come back, no DMA-API error, no broken invariant, nothing leaked.
 #include <random>
 
+#include "random_world.h"
 #include "xfer_fixture.h"
 
 namespace {
 
 using xfer::XferTest;
 
-uint64_t pick(std::mt19937_64& rng, std::initializer_list<uint64_t> v) {
-  return *(v.begin() + rng() % v.size());
-}
-
-class RandomCmdTest : public XferTest {
- protected:
-  // The device ranges of [off, off + len) of an sg layout, as direct
-  // mapping gives them (dma == phys), for the model.
-  static std::vector<model::Seg> sub_layout(const fake::SgTable& t,
-                                            uint64_t off, uint64_t len) {
-    std::vector<model::Seg> out;
-    for (auto [phys, n] : t.ents) {
-      if (off >= n) {
-        off -= n;
-        continue;
-      }
-      const uint64_t take = std::min(n - off, len);
-      if (!out.empty() && out.back().addr + out.back().len == phys + off)
-        out.back().len += take;
-      else
-        out.push_back({phys + off, take});
-      len -= take;
-      off = 0;
-      if (len == 0) break;
-    }
-    return out;
-  }
+struct Rng {
+  std::mt19937_64 g;
+  uint64_t u(uint64_t n) { return g() % n; }
 };
 
+class RandomCmdTest : public XferTest {};
+
 TEST_F(RandomCmdTest, CommandAgreesWithModel) {
-  std::mt19937_64 rng(0x10d3a);
-  int compared = 0, copies = 0, errors = 0;
-  for (int iter = 0; iter < 1500; iter++) {
+  Rng rng{std::mt19937_64(0x10d3a)};
+  int compared = 0, copies = 0, model_errors = 0, refused = 0, bad_specs = 0;
+  int kinds[6] = {}, modes[3] = {}, pages[3] = {}, noncoherent = 0;
+  for (int iter = 0; iter < 2500; iter++) {
     SCOPED_TRACE("iteration " + std::to_string(iter));
-    fake::reset();
-    iodma_core_spec s = spec(pick(rng, {1, 2, 3, 4, 5, 6}));
-    const bool is32 = s.format <= 3;
-    s.address_bits = static_cast<unsigned char>(
-        is32 ? pick(rng, {0, 24, 28}) : pick(rng, {0, 24, 30, 40}));
-    s.alignment_length = static_cast<unsigned>(pick(rng, {0, 1, 4, 8}));
-    s.alignment_internal = static_cast<unsigned>(pick(rng, {0, 1, 8, 64}));
-    s.alignment = static_cast<unsigned>(pick(rng, {0, 1, 16, 4096}));
-    s.max_segment_size = pick(rng, {0, 512, 1000, 4096, 10000});
-    s.segment_boundary = pick(rng, {0, 0, 4096, 65536});
-    const bool iterate = rng() % 3 == 0;
-    if (iterate) s.mapping = IODMA_CORE_ITERATE_ONLY;
-    iodma_core_spec eff;
-    if (iodma_core_spec_resolve(&dev_, &s, &eff) != 0) continue;
-
-    // RAM in scattered pieces, some contiguous, some above 16 MiB or 1 GiB,
-    // inside four disjoint 1 MiB windows; copy buffers come from 8 MiB.
-    for (uint64_t w : {0x100000ull, 0x900000ull, 0x1800000ull, 0x40000000ull})
-      fake::add_ram(w, 0x100000);
-    dev_.cb_phys = 0x800000;
-    fake::SgTable t;
-    uint64_t total = 0;
-    const int n = 1 + static_cast<int>(rng() % 6);
-    uint64_t phys = 0x100000 + (rng() % 64) * 64;
-    for (int i = 0; i < n; i++) {
-      if (rng() % 3 != 0)
-        phys = pick(rng, {0x100000, 0x900000, 0x1800000, 0x40000000}) +
-               (rng() % 256) * pick(rng, {1, 8, 512});
-      const uint64_t len = 1 + rng() % 9000;
-      fill(phys, len, static_cast<unsigned>(i));
-      t.ents.push_back({phys, len});
-      phys += len;
-      total += len;
-    }
-    iodma_core_md_desc d{};
-    d.kind = IODMA_CORE_MD_SGTABLE;
-    d.dir = static_cast<unsigned>(rng() % 3);
-    d.sgt = &t;
-    iodma_md* m = nullptr;
-    ASSERT_EQ(iodma_core_md_create(&d, 0, &m), 0);
+    world::make_platform(rng, &dev_);
+    const iodma_core_spec s = world::make_spec(rng);
+    iodma::Spec sp;
+    const int want_create = iodma::resolve_for_device(&dev_, s, nullptr, &sp);
     iodma_cmd* c = nullptr;
-    ASSERT_EQ(iodma_core_cmd_create(&dev_, &s, 0, 0, &c), 0);
-    ASSERT_EQ(iodma_core_cmd_set_md(c, m, 0), 0);
-    iodma_core_md_put(m);
+    ASSERT_EQ(iodma_core_cmd_create(&dev_, &s, 0, 0, &c), want_create);
+    if (want_create != 0) {
+      EXPECT_TRUE(want_create == -IODMA_EINVAL ||
+                  want_create == -IODMA_EOPNOTSUPP);
+      bad_specs++;
+      continue;
+    }
+    const bool iterate = sp.iterate_only;
 
-    const uint64_t unit = eff.alignment_length;
-    uint64_t off = rng() % total;
-    uint64_t len = 1 + rng() % (total - off);
+    const unsigned dir = static_cast<unsigned>(rng.u(3));
+    world::Md m;
+    world::make_md(rng, &m, dir, static_cast<unsigned>(iter));
+    iodma_md* md = nullptr;
+    ASSERT_EQ(iodma_core_md_create(&m.desc, 0, &md), 0);
+    ASSERT_EQ(iodma_core_cmd_set_md(c, md, 0), 0);
+    iodma_core_md_put(md);
+    const uint64_t total = m.length();
+    ASSERT_EQ(iodma_core_md_length(md), total);
+
+    const uint64_t unit = sp.alignment_length;
+    const uint64_t off = rng.u(total);
+    uint64_t len = 1 + rng.u(total - off);
     len -= len % unit;
     if (len == 0) {
-      EXPECT_EQ(iodma_core_cmd_prepare(c, off, unit, 0),
-                off + unit > total ? -IODMA_EINVAL : 0);
       iodma_core_cmd_destroy(c);
       continue;
     }
-    ASSERT_EQ(iodma_core_cmd_prepare(c, off, len, 0), 0);
+    const long maps = fake::map_calls(), shortages = fake::shortages();
+    const int err = iodma_core_cmd_prepare(c, off, len, 0);
+    // No copy buffer can ever be had for this spec on this device.
+    const bool no_copy =
+        sp.max_address < dev_.cb_floor || dev_.cb_unreachable || iterate;
+    const bool mapped = fake::map_calls() > maps;
+    if (err != 0) {
+      const bool allowed =
+          (err == -IODMA_ENOMEM && fake::shortages() > shortages) ||
+          (err == -IODMA_EOPNOTSUPP && no_copy && !iterate) ||
+          (err == -IODMA_EIO && mapped &&
+           fake::last_map_result() == -IODMA_EIO && no_copy);
+      EXPECT_TRUE(allowed) << "prepare: " << err;
+      unsigned long long o, l;
+      EXPECT_NE(iodma_core_cmd_prepared_range(c, &o, &l), 0);
+      EXPECT_EQ(fake::live_mappings(), 0);
+      EXPECT_EQ(fake::live_cb_blocks(), 0);
+      EXPECT_EQ(fake::pinned_pages(), 0);
+      iodma_core_cmd_destroy(c);
+      refused++;
+      continue;
+    }
 
-    iodma::Spec sp;
-    iodma::DeviceInfo di;
-    ASSERT_EQ(iodma::Spec::resolve(s, di, &sp), 0);
-    auto layout = sub_layout(t, off, len);
-    std::vector<model::Seg> want;
-    const int want_err = model::walk(sp, layout, 0, &want);
     const bool copied = iodma_core_cmd_is_double_buffered(c) != 0;
-    // The copy buffer engages exactly when the platform's mapping fails
-    // the spec, and never in iterate-only mode.
-    EXPECT_EQ(copied, want_err != 0 && !iterate);
+    std::vector<model::Seg> want;
+    int want_err = 0;
+    if (!sp.physical()) {
+      ASSERT_TRUE(mapped);
+      if (!copied) {
+        ASSERT_EQ(fake::last_map_result(), 0);
+      }
+    }
+    if (sp.physical() || fake::last_map_result() == 0)
+      want_err = model::walk(sp, world::device_layout(dev_, sp, m, off, len), 0,
+                             &want);
     if (copied) {
+      // Only where the platform's addresses break the spec or the platform
+      // cannot reach the memory at all.
+      EXPECT_TRUE(want_err != 0 || fake::last_map_result() == -IODMA_EIO);
+      EXPECT_FALSE(iterate);
       copies++;
-      want.clear();
-      // Through the copy buffer: the walk over its blocks, as emitted.
+    } else if (want_err != 0) {
+      EXPECT_TRUE(iterate) << "a broken walk without a copy buffer";
     }
 
     // Generate with a random array size and call sequence.
-    const unsigned per = static_cast<unsigned>(pick(rng, {1, 2, 3, 7, 64}));
-    const size_t width = is32 ? 8 : 16;
+    const unsigned per =
+        static_cast<unsigned>(world::pick(rng, {1, 2, 3, 7, 64}));
+    const size_t width = s.format <= 3 ? 8 : 16;
     std::vector<uint8_t> buf(per * width);
     std::vector<model::Seg> got;
     unsigned long long pos = 0;
-    int err = 0;
+    int gen_err = 0;
+    bool restarted = false;
     while (pos < len) {
       unsigned cnt = per;
       const unsigned long long before = pos;
-      err = iodma_core_cmd_gen_segments(c, &pos, buf.data(), &cnt);
-      if (err != 0) {
+      gen_err = iodma_core_cmd_gen_segments(c, &pos, buf.data(), &cnt);
+      if (gen_err != 0) {
         EXPECT_EQ(pos, before);
         break;
       }
-      for (unsigned i = 0; i < cnt; i++) {
-        uint64_t a = 0, l = 0;
-        const bool big = s.format == 2 || s.format == 5;
-        for (size_t b = 0; b < width / 2; b++) {
-          const size_t at = big ? width / 2 - 1 - b : b;
-          a |= uint64_t{buf[i * width + at]} << (8 * b);
-          l |= uint64_t{buf[i * width + width / 2 + at]} << (8 * b);
-        }
-        got.push_back({a, l});
-      }
-      // Sometimes step back to an earlier segment start: same tail.
-      if (rng() % 5 == 0 && got.size() > 1) {
+      world::decode(s.format, buf.data(), cnt, &got);
+      // Sometimes step back to the start, once: the same segments again.
+      if (!restarted && rng.u(5) == 0 && got.size() > 1) {
         pos = 0;
         got.clear();
+        restarted = true;
       }
     }
     if (copied) {
-      EXPECT_EQ(err, 0) << "a copy buffer always meets the spec";
-      uint64_t sum = 0;
-      for (size_t i = 0; i < got.size(); i++) {
-        EXPECT_LE(got[i].len, eff.max_segment_size);
-        EXPECT_LE(
-            got[i].addr + got[i].len - 1,
-            eff.address_bits == 64 ? ~0ull : (1ull << eff.address_bits) - 1);
-        EXPECT_EQ(got[i].addr % (i ? eff.alignment_internal : eff.alignment),
-                  0u);
-        sum += got[i].len;
-      }
-      EXPECT_EQ(sum, len);
+      EXPECT_EQ(gen_err, 0) << "a copy buffer always meets the spec";
     } else {
-      EXPECT_EQ(err, want_err);
+      EXPECT_EQ(gen_err, want_err);
       if (want_err == 0) {
         EXPECT_EQ(got, want);
       } else {
-        errors++;
+        model_errors++;
       }
     }
-    // The device sees the descriptor's bytes (read straight from RAM),
-    // through the mapping or the copy buffer alike.
-    if (err == 0 && d.dir != xfer::kFromDev) {
-      std::vector<uint8_t> md_bytes;
-      for (const auto& piece : layout) {
-        auto b = ram_bytes(piece.addr, piece.len);
-        md_bytes.insert(md_bytes.end(), b.begin(), b.end());
+    if (gen_err == 0) {
+      EXPECT_EQ(world::check_segments(dev_, sp, s, got, len), "");
+      // The device sees the descriptor's bytes, through the mapping or the
+      // copy buffer alike, and what it writes comes back at complete.
+      const auto range = world::slice(m.layout, off, len);
+      if (dir != xfer::kFromDev) {
+        EXPECT_TRUE(world::device_sees(dev_, got, range))
+            << "the device does not see the descriptor's bytes";
       }
-      EXPECT_EQ(device_reads(got), md_bytes);
+      if (rng.u(3) == 0) {
+        // write_bytes acts on what the device sees, or not at all.
+        const uint64_t at = rng.u(len), n = 1 + rng.u(len - at);
+        std::vector<uint8_t> b(n, static_cast<uint8_t>(0xa5 ^ iter));
+        const size_t w = iodma_core_cmd_write_bytes(c, at, b.data(), n);
+        if (m.desc.kind == IODMA_CORE_MD_USER && dir == xfer::kToDev &&
+            !copied) {
+          EXPECT_EQ(w, 0u) << "pages pinned read-only";
+        }
+        if (w != 0 && dir != xfer::kFromDev) {
+          EXPECT_EQ(w, n);
+          std::vector<uint8_t> seen(n);
+          uint64_t pos2 = 0;
+          for (const auto& g : got) {
+            const uint64_t lo = std::max(pos2, at);
+            const uint64_t hi = std::min(pos2 + g.len, at + n);
+            if (lo < hi) {
+              EXPECT_TRUE(fake::device_read(&dev_, g.addr + (lo - pos2),
+                                            seen.data() + (lo - at), hi - lo));
+            }
+            pos2 += g.len;
+          }
+          EXPECT_EQ(seen, b) << "write_bytes not seen by the device";
+        }
+      }
+      if (dir != xfer::kToDev) {
+        ASSERT_TRUE(
+            world::device_writes(dev_, got, static_cast<unsigned>(iter + 1)));
+        ASSERT_EQ(iodma_core_cmd_complete(c, 0), 0);
+        EXPECT_TRUE(
+            world::holds_pattern(range, static_cast<unsigned>(iter + 1)))
+            << "the device's writes did not come back";
+      }
     }
-    EXPECT_EQ(iodma_core_cmd_complete(c, 0), 0);
+    if (dir == xfer::kToDev || gen_err != 0) {
+      ASSERT_EQ(iodma_core_cmd_complete(c, 0), 0);
+    }
+    EXPECT_EQ(fake::live_mappings(), 0);
+    EXPECT_EQ(fake::live_cb_blocks(), 0);
+    EXPECT_EQ(fake::live_iovas(), 0);
+    EXPECT_EQ(fake::pinned_pages(), 0);
     iodma_core_cmd_destroy(c);
+    EXPECT_EQ(fake::live_allocs(), 0);
+    EXPECT_EQ(fake::mm_refs(), 0);
+    EXPECT_EQ(dev_.refs, 0);
+    EXPECT_EQ(fake::bug_reports(), 0);
+    for (const auto& e : fake::take_dma_errors()) ADD_FAILURE() << e;
     compared++;
+    kinds[std::min(m.desc.kind, 5u)]++;
+    modes[static_cast<int>(dev_.mode)]++;
+    pages[(fake::page_shift() - 12) / 2]++;
+    noncoherent += !dev_.coherent;
   }
-  EXPECT_GT(compared, 600);
-  EXPECT_GT(copies, 50);
-  EXPECT_GT(errors, 20);
+  fake::reset();
+  EXPECT_GT(compared, 1200);
+  EXPECT_GT(copies, 100);
+  EXPECT_GT(model_errors, 20);
+  EXPECT_GT(refused, 20);
+  EXPECT_GT(bad_specs, 20);
+  for (int k = 1; k <= 5; k++) EXPECT_GT(kinds[k], 100) << "kind " << k;
+  for (int n : modes) EXPECT_GT(n, 200);
+  for (int n : pages) EXPECT_GT(n, 200);
+  EXPECT_GT(noncoherent, 200);
 }
 
 }  // namespace

@@ -5,6 +5,7 @@
 #ifndef IODMA_TESTS_SEGMENT_MODEL_H
 #define IODMA_TESTS_SEGMENT_MODEL_H
 
+#include <algorithm>
 #include <cstdint>
 #include <vector>
 
@@ -32,24 +33,54 @@ inline uint64_t total(const std::vector<Seg>& d) {
   return t;
 }
 
+// The device address of every prepared byte, looked up by position.
+class Flat {
+ public:
+  explicit Flat(const std::vector<Seg>& d) : d_(d) {
+    uint64_t t = 0;
+    for (const Seg& s : d) {
+      start_.push_back(t);
+      t += s.len;
+    }
+    size_ = t;
+  }
+  uint64_t size() const { return size_; }
+  uint64_t operator[](uint64_t p) const {
+    // Mostly sequential: where the last lookup was, or just after.
+    if (p < start_[i_] || p - start_[i_] >= d_[i_].len) {
+      if (i_ + 1 < d_.size() && p >= start_[i_ + 1] &&
+          p - start_[i_ + 1] < d_[i_ + 1].len)
+        i_++;
+      else
+        i_ = std::upper_bound(start_.begin(), start_.end(), p) -
+             start_.begin() - 1;
+    }
+    return d_[i_].addr + (p - start_[i_]);
+  }
+
+ private:
+  const std::vector<Seg>& d_;
+  std::vector<uint64_t> start_;
+  uint64_t size_ = 0;
+  mutable size_t i_ = 0;
+};
+
 // The segment starting at prepared offset `pos`: 0 and *out, or -errno.
-inline int next(const iodma::Spec& sp, const std::vector<Seg>& d, uint64_t pos,
-                Seg* out) {
-  const uint64_t a = addr_at(d, pos);
+inline int next(const iodma::Spec& sp, const Flat& f, uint64_t pos, Seg* out) {
+  const uint64_t a = f[pos];
   const uint64_t start_align = pos == 0 ? sp.alignment : sp.alignment_internal;
   if (a % start_align != 0) return iodma::kEINVAL;
   if (pos % sp.alignment_length != 0) return iodma::kEINVAL;
-  const uint64_t remaining = total(d) - pos;
+  const uint64_t remaining = f.size() - pos;
   uint64_t lim =
       remaining < sp.max_segment_size ? remaining : sp.max_segment_size;
   if (sp.segment_boundary != 0) {
-    // Never cross a multiple of the boundary: count bytes up to the next.
-    uint64_t b = 1;
-    while ((a + b) % sp.segment_boundary != 0) b++;
+    // Never cross a multiple of the boundary: the bytes up to the next.
+    const uint64_t b = sp.segment_boundary - a % sp.segment_boundary;
     if (b < lim) lim = b;
   }
   uint64_t run = 1;
-  while (run < lim && addr_at(d, pos + run) == a + run) run++;
+  while (run < lim && f[pos + run] == a + run) run++;
   uint64_t len;
   if (run < lim) {
     len = run;
@@ -69,13 +100,18 @@ inline int next(const iodma::Spec& sp, const std::vector<Seg>& d, uint64_t pos,
   return 0;
 }
 
+inline int next(const iodma::Spec& sp, const std::vector<Seg>& d, uint64_t pos,
+                Seg* out) {
+  return next(sp, Flat(d), pos, out);
+}
+
 // The whole walk from `pos`: the segments, and the error that stopped it.
 inline int walk(const iodma::Spec& sp, const std::vector<Seg>& d, uint64_t pos,
                 std::vector<Seg>* out) {
-  const uint64_t t = total(d);
-  while (pos < t) {
+  const Flat f(d);
+  while (pos < f.size()) {
     Seg s;
-    int err = next(sp, d, pos, &s);
+    int err = next(sp, f, pos, &s);
     if (err != 0) return err;
     out->push_back(s);
     pos += s.len;

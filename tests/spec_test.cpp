@@ -223,14 +223,16 @@ TEST(SpecResolveArgs, NullArgumentsAreInvalid) {
   EXPECT_EQ(iodma_core_spec_resolve(&dev, &s, nullptr), 0);
 }
 
-TEST(SpecResolveArgs, PageShiftComesFromTheDevice) {
+TEST(SpecResolveArgs, PageShiftComesFromThePlatform) {
+  fake::reset();
+  fake::set_page_shift(16);  // a 64 KiB-page system
   fake::Device dev;
-  dev.page_shift = 16;  // a 64 KiB-page system
   iodma_core_spec s = base_spec();
   s.address_bits = 14;
   EXPECT_EQ(iodma_core_spec_resolve(&dev, &s, nullptr), -IODMA_EINVAL);
   s.address_bits = 16;
   EXPECT_EQ(iodma_core_spec_resolve(&dev, &s, nullptr), 0);
+  fake::reset();
 }
 
 TEST(SpecResolveArgs, MaxTransferSizeIsKept) {

@@ -33,6 +33,8 @@ class XferTest : public ::testing::Test {
     EXPECT_EQ(fake::live_mappings(), 0) << "leaked mapping";
     EXPECT_EQ(fake::live_cb_blocks(), 0) << "leaked copy buffer";
     EXPECT_EQ(fake::pinned_pages(), 0) << "leaked pin";
+    EXPECT_EQ(fake::live_iovas(), 0) << "leaked IOVA";
+    EXPECT_EQ(fake::mm_refs(), 0) << "leaked address-space reference";
     EXPECT_EQ(dev_.refs, 0) << "leaked device reference";
     EXPECT_EQ(fake::bug_reports(), 0);
     for (const auto& e : fake::dma_errors()) ADD_FAILURE() << "DMA-API: " << e;
@@ -87,15 +89,17 @@ class XferTest : public ::testing::Test {
     std::vector<uint64_t> pages;
     for (unsigned i = 0; i < npages; i++)
       // Distinct pages, some physically adjacent (2i+1 follows 2i).
-      pages.push_back(base + (2 * i + (i % 3 == 2 ? 1 : 0)) * fake::kPage);
+      pages.push_back(base +
+                      (2 * i + (i % 3 == 2 ? 1 : 0)) * fake::page_size());
     void* kva = fake::vmalloc_of(pages);
-    for (unsigned i = 0; i < npages; i++) fill(pages[i], fake::kPage, seed + i);
+    for (unsigned i = 0; i < npages; i++)
+      fill(pages[i], fake::page_size(), seed + i);
     vm_pages_ = pages;
     iodma_core_md_desc d{};
     d.kind = IODMA_CORE_MD_KVA;
     d.dir = dir;
     d.kva = kva;
-    d.len = npages * fake::kPage;
+    d.len = npages * fake::page_size();
     return make_md(d);
   }
 

@@ -5,6 +5,7 @@
  * decision is taken in the core.
  */
 #include <linux/bug.h>
+#include <linux/cc_platform.h>
 #include <linux/device.h>
 #include <linux/dma-direct.h>
 #include <linux/dma-map-ops.h>
@@ -76,8 +77,14 @@ EXPORT_SYMBOL_NS_GPL(iodma_test_fault, IODMA);
  * mapping, copy-buffer block and pinned user page counts up when taken and
  * down when released, only while the key is on.
  */
-enum { IODMA_LIVE_ALLOCS, IODMA_LIVE_MAPPINGS, IODMA_LIVE_CB_BLOCKS,
-       IODMA_LIVE_PINS, IODMA_LIVE_NR };
+enum {
+	IODMA_LIVE_ALLOCS,
+	IODMA_LIVE_MAPPINGS,
+	IODMA_LIVE_CB_BLOCKS,
+	IODMA_LIVE_PINS,
+	IODMA_LIVE_NR
+};
+
 static atomic_long_t iodma_live[IODMA_LIVE_NR];
 
 static void iodma_live_add(unsigned int what, long n)
@@ -480,14 +487,15 @@ unsigned long long iodma_plat_dma_to_phys(void *dev, unsigned long long dma)
 }
 
 /* How a copy-buffer block was made: its cookie. */
-enum { IODMA_CB_DMA_PAGES, IODMA_CB_OWN_PAGES };
+enum { IODMA_CB_DMA_PAGES, IODMA_CB_OWN_PAGES, IODMA_CB_OWN_COHERENT };
 
 /*
  * Pages below @max_addr for an untranslated device whose spec is narrower
- * than its coherent mask: from the widest zone that yields them, mapped so
- * that the DMA API knows the block (syncs, DMA-API debug). A mapping that
- * bounces means the device cannot reach our pages at all (memory
- * encryption, forced bouncing): -EIO.
+ * than its coherent mask: from the widest zone that yields them. A
+ * coherent device reaches them at their bus address and needs no cache
+ * maintenance: no mapping (which swiotlb=force would bounce out of reach).
+ * A non-coherent one needs the DMA API for maintenance: they are mapped,
+ * and a mapping that bounces means the device cannot reach them (-EIO).
  */
 static int iodma_cb_own_pages(struct device *dev, size_t size,
 			      enum dma_data_direction dir, gfp_t gfp,
@@ -512,6 +520,13 @@ static int iodma_cb_own_pages(struct device *dev, size_t size,
 	}
 	if (!page)
 		return -ENOMEM;
+	out->cpu = page_address(page);
+	if (dev_is_dma_coherent(dev)) {
+		out->dma = phys_to_dma(dev, page_to_phys(page));
+		out->cookie = IODMA_CB_OWN_COHERENT;
+		iodma_live_add(IODMA_LIVE_CB_BLOCKS, 1);
+		return 0;
+	}
 	dma = dma_map_page(dev, page, 0, size, dir);
 	if (dma_mapping_error(dev, dma)) {
 		__free_pages(page, order);
@@ -522,7 +537,6 @@ static int iodma_cb_own_pages(struct device *dev, size_t size,
 		__free_pages(page, order);
 		return -EIO;
 	}
-	out->cpu = page_address(page);
 	out->dma = dma;
 	out->cookie = IODMA_CB_OWN_PAGES;
 	iodma_live_add(IODMA_LIVE_CB_BLOCKS, 1);
@@ -539,9 +553,13 @@ int iodma_plat_cb_alloc(void *dev, unsigned long long size, int dir,
 
 	if (iodma_should_fail())
 		return -ENOMEM;
-	if (!iodma_dev_translated(d) && max_addr < d->coherent_dma_mask)
+	if (!iodma_dev_translated(d) && max_addr < d->coherent_dma_mask) {
+		/* Under memory encryption the device never reaches our pages. */
+		if (cc_platform_has(CC_ATTR_MEM_ENCRYPT))
+			return -EIO;
 		return iodma_cb_own_pages(d, size, dir,
 					  (__force gfp_t)gfp, max_addr, out);
+	}
 	page = dma_alloc_pages(d, size, &handle, dir,
 			       (__force gfp_t)gfp | __GFP_NOWARN);
 	if (!page)
@@ -563,8 +581,20 @@ void iodma_plat_cb_free(void *dev, unsigned long long size, int dir,
 		dma_free_pages(dev, size, page, block->dma, dir);
 		return;
 	}
-	dma_unmap_page_attrs(dev, block->dma, size, dir, DMA_ATTR_SKIP_CPU_SYNC);
+	if (block->cookie == IODMA_CB_OWN_PAGES)
+		dma_unmap_page_attrs(dev, block->dma, size, dir,
+				     DMA_ATTR_SKIP_CPU_SYNC);
 	__free_pages(page, get_order(size));
+}
+
+void iodma_plat_cb_sync(void *dev, const struct iodma_plat_cb_block *block,
+			unsigned long long offset, unsigned long long len,
+			int dir, int for_cpu)
+{
+	/* Coherent and unmapped: nothing to maintain, nothing to bounce. */
+	if (block->cookie == IODMA_CB_OWN_COHERENT)
+		return;
+	iodma_plat_sync_range(dev, block->dma + offset, len, dir, for_cpu);
 }
 
 /* Copy page by page through temporary mappings (no highmem assumption). */

@@ -1,0 +1,40 @@
+# The kernel lines iodma is built and tested on: one row per line. Sourced.
+# shellcheck shell=bash
+#
+# Adding a kernel line adds a row here (and, if some configuration option is
+# spelled differently there, a scripts/kernel/test-kernel-<line>.config),
+# never an `if [ $line = ... ]` in a script.
+#
+# Columns:
+#   line        the name used everywhere (make check, out/kunit/<line>/...)
+#   source      Debian's source package for the test kernel; its tarball is
+#               /usr/src/<source>.tar.xz and unpacks into <source>/
+#   fragment    the per-line config fragment (scripts/kernel/), applied after
+#               the common scripts/kernel/test-kernel.config
+#   image       the bootable image, relative to the kernel build directory
+#   stock       the release pattern (ERE) of Debian 12's stock image package
+#               linux-image-<release>-amd64 of this line
+#   kbuild      the stock kernel's kbuild package ($rel: the release)
+IODMA_KERNEL_TABLE='
+#line  source             fragment                 image                  stock                   kbuild
+6.12   linux-source-6.12  test-kernel-6.12.config  arch/x86/boot/bzImage  6\.12\.[0-9]+\+deb12    linux-kbuild-$rel
+6.1    linux-source-6.1   test-kernel-6.1.config   arch/x86/boot/bzImage  6\.1\.0-[0-9]+          linux-kbuild-6.1
+'
+
+# Every line, in table order: make check runs them all. The first is the
+# default wherever one kernel is enough.
+mapfile -t IODMA_KERNELS < <(printf '%s\n' "$IODMA_KERNEL_TABLE" |
+	awk '$1 !~ /^#/ && NF { print $1 }')
+
+# kernel_row LINE: set KERNEL_LINE, KERNEL_SOURCE, KERNEL_FRAGMENT (absolute
+# path), KERNEL_IMAGE, KERNEL_STOCK and KERNEL_KBUILD for LINE; die if the
+# table has no such line.
+kernel_row() {
+	local row
+	row=$(printf '%s\n' "$IODMA_KERNEL_TABLE" |
+		awk -v l="$1" '$1 !~ /^#/ && $1 == l')
+	[ -n "$row" ] || die "unknown kernel line '$1' (known: ${IODMA_KERNELS[*]})"
+	read -r KERNEL_LINE KERNEL_SOURCE KERNEL_FRAGMENT KERNEL_IMAGE \
+		KERNEL_STOCK KERNEL_KBUILD <<<"$row"
+	KERNEL_FRAGMENT=$IODMA_TOP/scripts/kernel/$KERNEL_FRAGMENT
+}
