@@ -383,6 +383,7 @@ static void stress_test(struct kunit *test)
 				     IODMA_ITERATE_ONLY };
 	unsigned int min_edu = big ? 200 : 3, waited = 0;
 	struct task_struct *edu;
+	ktime_t start;
 	int err;
 
 	KUNIT_ASSERT_NOT_NULL(test, s);
@@ -427,6 +428,7 @@ static void stress_test(struct kunit *test)
 		KUNIT_ASSERT_EQ(test, 0, iodma_cmd_set_md(w[i].shared,
 							  s->shared, false));
 	}
+	start = ktime_get();
 	edu = kthread_run(edu_fn, s, "iodma_stress_edu");
 	KUNIT_ASSERT_FALSE(test, IS_ERR(edu));
 	for (i = 0; i < nt; i++) {
@@ -458,11 +460,12 @@ static void stress_test(struct kunit *test)
 	KUNIT_EXPECT_GE(test, (unsigned int)atomic_read(&s->edu_ok), min_edu);
 	if (big)
 		KUNIT_EXPECT_GE(test, atomic_read(&s->cycles), 100000);
-	kunit_info(test, "stress cycles=%d mismatches=%d edu=%d/%d errors=%d retries=%d threads=%u\n",
+	kunit_info(test, "stress cycles=%d mismatches=%d edu=%d/%d errors=%d retries=%d threads=%u ms=%lld\n",
 		   atomic_read(&s->cycles), atomic_read(&s->mismatches),
 		   atomic_read(&s->edu_ok),
 		   atomic_read(&s->edu_ok) + atomic_read(&s->edu_bad),
-		   atomic_read(&s->errors), atomic_read(&s->retries), nt);
+		   atomic_read(&s->errors), atomic_read(&s->retries), nt,
+		   ktime_ms_delta(ktime_get(), start));
 }
 
 static struct kunit_case iodma_stress_cases[] = {

@@ -7,7 +7,8 @@
 # or 6.1 (make demo KERNEL=6.1): no kernel build. "test"
 # (make check) uses the test kernel of LINE with DMA-API debug, KASAN,
 # kmemleak and lockdep; without a LINE, every kernel line of
-# scripts/lib/kernels.sh one after the other, and writes out/results/demo
+# scripts/lib/kernels.sh one after the other (the runs of its "demo"
+# column), and writes out/results/demo
 # (their sum, "P F") with a line per kernel. All runs of a kernel go at
 # once: the guests mostly wait for the engine's 100 ms timer.
 # Environment (make check-dkms): IODMA_PREBUILT, a directory holding an
@@ -32,7 +33,8 @@ if [ "$mode" = test ] && [ $# -lt 2 ]; then
 		say "demo on the $line test kernel"
 		counts=$IODMA_TOP/out/demo-test-$line/counts
 		rm -f "$counts"
-		IODMA_DEMO_OUT='' "$0" test "$line" || true
+		kernel_row "$line"
+		IODMA_DEMO_OUT='' IODMA_DEMO_RUNS=$KERNEL_DEMO_RUNS "$0" test "$line" || true
 		c=$(head -c 64 "$counts" 2>/dev/null || true)
 		if [[ $c =~ ^(0|[1-9][0-9]{0,8})\ (0|[1-9][0-9]{0,8})$ ]] &&
 			[ "$((BASH_REMATCH[1] + BASH_REMATCH[2]))" -gt 0 ]; then

@@ -564,6 +564,16 @@ int iodma_plat_cb_alloc(void *dev, unsigned long long size, int dir,
 			       (__force gfp_t)gfp | __GFP_NOWARN);
 	if (!page)
 		return -ENOMEM;
+	/*
+	 * Some kernels' DMA-API debug records dma_alloc_pages() as a streaming
+	 * mapping whose error must be checked, and reports it at the free
+	 * otherwise. The handle of a returned page is valid, so the check is
+	 * false everywhere; making it keeps every kernel's debug quiet.
+	 */
+	if (dma_mapping_error(d, handle)) {
+		dma_free_pages(d, size, page, handle, dir);
+		return -ENOMEM;
+	}
 	out->cpu = page_address(page);
 	out->dma = handle;
 	out->cookie = IODMA_CB_DMA_PAGES;
