@@ -93,7 +93,9 @@ const char *iodma_kunit_config(void)
 
 bool iodma_kunit_expect_translated(void)
 {
-	return strncmp(iodma_kunit_config(), "iommu", 5) == 0;
+	/* iommu-* on x86 (Intel VT-d), smmuv3* on arm64. */
+	return strncmp(iodma_kunit_config(), "iommu", 5) == 0 ||
+	       strncmp(iodma_kunit_config(), "smmu", 4) == 0;
 }
 
 static void iodma_kunit_put_pci(void *pdev)

@@ -6,6 +6,7 @@
 # objtool or modpost warning.
 set -euo pipefail
 . "$(dirname "$0")/lib/common.sh"
+. "$(dirname "$0")/lib/kernels.sh"
 
 kdir=${1:?usage: build-modules.sh KDIR OUTDIR}
 out=$(realpath -m "${2:?usage: build-modules.sh KDIR OUTDIR}")
@@ -26,13 +27,14 @@ rsync -a --delete \
 	--include='/scripts/probes.sh' --include='/scripts/probes/***' --exclude='*' \
 	"$IODMA_TOP/" "$out/"
 
-# The kernel's own compiler (Debian's stock headers name gcc-12).
-cc=gcc
-grep -q 'x86_64-linux-gnu-gcc-12' "$kdir/.config" 2>/dev/null && cc=x86_64-linux-gnu-gcc-12
+# The kernel tree's architecture (scripts/lib/kernels.sh): cross-compiled
+# where that is not the host's, with the kernel's own compiler.
+kdir_toolchain "$kdir"
+cc=$KDIR_CC
 command -v ccache >/dev/null && cc="ccache $cc"
-say "building modules against $kdir in $out"
+say "building modules for $ARCH_NAME against $kdir in $out"
 set +e
-make -C "$kdir" M="$out" CC="$cc" -j"$(nproc)" modules "$@" 2>&1 | tee "$out/build.log"
+make -C "$kdir" M="$out" "${KDIR_MAKE[@]}" CC="$cc" -j"$(nproc)" modules "$@" 2>&1 | tee "$out/build.log"
 rc=${PIPESTATUS[0]}
 set -e
 [ "$rc" -eq 0 ] || die "module build failed (see $out/build.log)"

@@ -2,9 +2,10 @@
 # Usage: build-test-kernel.sh [LINE]   (LINE: a row of scripts/lib/kernels.sh,
 # default its first, 6.12)
 # Build (or find in the cache) the iodma test kernel of LINE: Debian's
-# linux-source-<line> with allnoconfig + scripts/kernel/test-kernel.config +
-# the line's own fragment. Prints the build directory (usable as KDIR) on
-# stdout.
+# linux-source-<line> with allnoconfig + its architecture's base fragment
+# (scripts/kernel/test-kernel.config on x86_64) + the line's own fragment,
+# for the line's architecture (cross-compiled where the row names a cross
+# prefix). Prints the build directory (usable as KDIR) on stdout.
 #
 # Cache: $IODMA_CACHE/kernel/<source version>-<hash of the fragments and the
 # compiler>/ (default ~/.cache/iodma), compiled through ccache in
@@ -15,18 +16,24 @@ set -euo pipefail
 . "$(dirname "$0")/lib/kernels.sh"
 
 kernel_row "${1:-${IODMA_KERNELS[0]}}"
-need_pkgs "${KERNEL_BUILD_PKGS[@]}" "$KERNEL_SOURCE"
+need_pkgs "${KERNEL_BUILD_PKGS[@]}" "${ARCH_PKGS[@]}" "$KERNEL_SOURCE"
 
-base=$IODMA_TOP/scripts/kernel/test-kernel.config
-[ -f "$KERNEL_FRAGMENT" ] || die "$KERNEL_FRAGMENT missing (scripts/lib/kernels.sh)"
+base=$ARCH_BASE
+fragments=("$base")
+[ -z "$KERNEL_FRAGMENT" ] || fragments+=("$KERNEL_FRAGMENT")
+for f in "${fragments[@]}"; do
+	[ -f "$f" ] || die "$f missing (scripts/lib/kernels.sh)"
+done
 srcver=$(dpkg-query -W -f='${Version}' "$KERNEL_SOURCE")
 tarball=/usr/src/$KERNEL_SOURCE.tar.xz
 [ -f "$tarball" ] || die "$tarball missing (package $KERNEL_SOURCE)"
-cchash=$( (cat "$base" "$KERNEL_FRAGMENT"; gcc --version | head -1) | sha256sum | cut -c1-12)
+cchash=$( (cat "${fragments[@]}"; "${ARCH_CROSS}gcc" --version | head -1) | sha256sum | cut -c1-12)
 key="${srcver//[^A-Za-z0-9.+-]/_}-$cchash"
 src=$IODMA_CACHE/src/$srcver/$KERNEL_SOURCE
 out=$IODMA_CACHE/kernel/$key
 image=$out/$KERNEL_IMAGE
+kmake=(make -C "$src" ARCH="$ARCH_KARCH")
+[ -z "$ARCH_CROSS" ] || kmake+=(CROSS_COMPILE="$ARCH_CROSS")
 
 cached() { [ -f "$out/.done" ] && [ -f "$image" ]; }
 if cached; then
@@ -57,8 +64,8 @@ fi
 say "configuring test kernel $KERNEL_LINE in $out"
 rm -rf "$out"
 mkdir -p "$out"
-cat "$base" "$KERNEL_FRAGMENT" >"$out/iodma.fragment"
-make -s -C "$src" O="$out" KCONFIG_ALLCONFIG="$out/iodma.fragment" allnoconfig >&2
+cat "${fragments[@]}" >"$out/iodma.fragment"
+"${kmake[@]}" -s O="$out" KCONFIG_ALLCONFIG="$out/iodma.fragment" allnoconfig >&2
 
 # allnoconfig silently drops options whose dependencies are missing, or that
 # this kernel line does not have (spell those in the line's fragment).
@@ -73,7 +80,7 @@ while IFS= read -r line; do
 	fi
 done <"$out/iodma.fragment"
 [ $bad -eq 0 ] ||
-	die "config fragment not applied; fix scripts/kernel/test-kernel.config or $(basename "$KERNEL_FRAGMENT")"
+	die "config fragment not applied; fix ${fragments[*]##*/}"
 
 export CCACHE_DIR=$IODMA_CACHE/ccache
 export CCACHE_MAXSIZE=5G
@@ -81,7 +88,7 @@ export CCACHE_MAXSIZE=5G
 export CCACHE_BASEDIR=$IODMA_CACHE
 say "building test kernel $KERNEL_LINE (make -j$(nproc)); cold about 10-15 min, warm ccache about 3"
 start=$(date +%s)
-make -s -C "$src" O="$out" CC="ccache gcc" -j"$(nproc)" >&2 ||
+"${kmake[@]}" -s O="$out" CC="ccache ${ARCH_CROSS}gcc" -j"$(nproc)" >&2 ||
 	die "test kernel $KERNEL_LINE build failed"
 say "test kernel $KERNEL_LINE built in $(( $(date +%s) - start )) s"
 [ -f "$image" ] || die "test kernel $KERNEL_LINE: no $KERNEL_IMAGE after the build"

@@ -1,9 +1,12 @@
 #!/usr/bin/env bash
 # Usage: check-kunit.sh [--no-run] [--kernel LINE]... [CONFIG...]
-# For every kernel line (scripts/lib/kernels.sh; default all of them, or
-# those named with --kernel): build (or reuse) its test kernel, build iodma
-# and its KUnit module against it, and run the KUnit suites in every QEMU
-# configuration (default: all), two guests at a time across all kernels.
+# For every kernel line (scripts/lib/kernels.sh; default those of the
+# architectures in IODMA_ARCHES, x86_64 alone unless set, or those named
+# with --kernel): build (or reuse) its test kernel, build iodma and its
+# KUnit module against it (cross-compiled for another architecture), and
+# run the KUnit suites in every QEMU configuration of its architecture
+# (default: all of them; CONFIGs name some), two guests at a time across
+# all kernels.
 # Logs in out/kunit/<line>/<config>/. Prints one line per kernel and
 # configuration, one per kernel, the skips that scripts/lib/expected-skips
 # allows, by name ("skipped on <line>: <suite>.<case>: <reason>", also in
@@ -31,10 +34,23 @@ while [ $# -gt 0 ]; do
 	esac
 	shift
 done
-configs=("$@")
-[ ${#configs[@]} -gt 0 ] || configs=("${IODMA_CONFIGS[@]}")
 [ ${#lines[@]} -gt 0 ] || lines=("${IODMA_KERNELS[@]}")
-for line in "${lines[@]}"; do kernel_row "$line"; done
+# The configurations of each line: those named, or all of its architecture's.
+declare -A lcfgs=() larch=()
+allcfgs=()
+for line in "${lines[@]}"; do
+	kernel_row "$line"
+	larch[$line]=$ARCH_NAME
+	if [ $# -gt 0 ]; then
+		lcfgs[$line]="$*"
+	else
+		lcfgs[$line]="${ARCH_CONFIGS[*]}"
+	fi
+	for cfg in ${lcfgs[$line]}; do
+		qemu_config "$cfg" "$ARCH_NAME" # dies on a configuration it lacks
+		[[ " ${allcfgs[*]} " == *" $cfg "* ]] || allcfgs+=("$cfg")
+	done
+done
 out=$IODMA_TOP/out
 results=$out/results
 skipsfile=$IODMA_TOP/scripts/lib/expected-skips
@@ -58,7 +74,8 @@ if [ "$run" = 1 ]; then
 		fi
 		kos=()
 		for m in "${mods[@]}"; do kos+=("$out/test-kernel-$line/$m.ko"); done
-		"$IODMA_TOP/scripts/make-initramfs.sh" "$out/kunit/$line/initramfs.cpio.gz" "${kos[@]}"
+		IODMA_ARCH=$ARCH_NAME "$IODMA_TOP/scripts/make-initramfs.sh" \
+			"$out/kunit/$line/initramfs.cpio.gz" "${kos[@]}"
 		image[$line]=$kdir/$KERNEL_IMAGE
 	done
 
@@ -71,9 +88,10 @@ if [ "$run" = 1 ]; then
 	# runs fill the other lanes and take over the first when it is done.
 	jobs=${IODMA_JOBS:-$(nproc)}
 	queue=()
-	for cfg in "${configs[@]}"; do
+	for cfg in "${allcfgs[@]}"; do
 		for line in "${lines[@]}"; do
 			[ -z "${broken[$line]:-}" ] || continue
+			[[ " ${lcfgs[$line]} " == *" $cfg "* ]] || continue
 			queue+=("$line $cfg")
 		done
 	done
@@ -84,7 +102,7 @@ if [ "$run" = 1 ]; then
 		[ -n "$smp_pid" ] && kill -0 "$smp_pid" 2>/dev/null && busy=1
 		pick=-1
 		for i in "${!queue[@]}"; do
-			qemu_config "${queue[$i]#* }"
+			qemu_config "${queue[$i]#* }" "${larch[${queue[$i]%% *}]}"
 			if [ "$(qemu_vcpus)" -gt 1 ] && [ $busy = 1 ]; then
 				continue
 			fi
@@ -97,11 +115,11 @@ if [ "$run" = 1 ]; then
 		fi
 		line=${queue[$pick]%% *} cfg=${queue[$pick]#* }
 		queue=("${queue[@]:0:pick}" "${queue[@]:pick+1}")
-		qemu_config "$cfg"
+		qemu_config "$cfg" "${larch[$line]}"
 		vcpus=$(qemu_vcpus)
 		# A kernel log big enough to hold every suite's results
 		# (scripts/lib/ktap-from-kmsg.py reads them there if needed).
-		IODMA_APPEND="log_buf_len=4M ${IODMA_APPEND:-}" \
+		IODMA_ARCH=${larch[$line]} IODMA_APPEND="log_buf_len=4M ${IODMA_APPEND:-}" \
 			"$IODMA_TOP/scripts/run-qemu.sh" "$cfg" "${image[$line]}" \
 			"$out/kunit/$line/initramfs.cpio.gz" "$out/kunit/$line/$cfg" \
 			"$(IFS=,; echo "${mods[*]}")" "$(qemu_timeout "$cfg")" &
@@ -117,7 +135,7 @@ for line in "${lines[@]}"; do
 		echo "FAIL kunit[$line]: ${broken[$line]}: counted as 1 failed case"
 		lf=1
 	else
-		for cfg in "${configs[@]}"; do
+		for cfg in ${lcfgs[$line]}; do
 			logdir=$out/kunit/$line/$cfg
 			mkdir -p "$logdir"
 			rm -f "$logdir/counts" "$logdir/skips"
@@ -144,7 +162,7 @@ for line in "${lines[@]}"; do
 			fi
 		done
 		echo "robustness on $line:"
-		if ! python3 "$IODMA_TOP/scripts/robustness-kunit.py" "$out/kunit/$line" "${configs[@]}"; then
+		if ! python3 "$IODMA_TOP/scripts/robustness-kunit.py" "$out/kunit/$line" ${lcfgs[$line]}; then
 			echo "FAIL kunit[$line]: robustness figures missing or showing a problem" \
 				"(above): counted as 1 failed case"
 			lf=$((lf + 1))

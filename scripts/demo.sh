@@ -1,5 +1,7 @@
 #!/usr/bin/env bash
 # Usage: demo.sh [stock [LINE]|test [LINE]]
+# (LINE: a row of scripts/lib/kernels.sh; 6.12-arm64 is the arm64 one, its
+# modules and user program cross-built, booted on QEMU's virt machine)
 # The edu demo: iodma and the samples/edu driver doing real DMA in QEMU, in
 # direct, swiotlb=force and intel-iommu configurations with the edu engine
 # at 28 and 64 DMA bits, 1 GiB of guest RAM. "stock" (make demo) builds
@@ -19,7 +21,7 @@
 set -euo pipefail
 . "$(dirname "$0")/lib/common.sh"
 . "$(dirname "$0")/lib/qemu-configs.sh"
-need_pkgs qemu-system-x86 busybox-static cpio gcc libc6-dev rsync python3
+need_pkgs cpio gcc libc6-dev rsync python3
 
 . "$(dirname "$0")/lib/kernels.sh"
 
@@ -54,7 +56,10 @@ if [ "$mode" = test ] && [ $# -lt 2 ]; then
 	exit
 fi
 line=${2:-${IODMA_KERNELS[0]}}
+# make demo ARCH=arm64 KERNEL=6.12: the 6.12 line of arm64.
+[ -z "${IODMA_ARCH:-}" ] || line=$(kernel_line "${line%-"$IODMA_ARCH"}" "$IODMA_ARCH")
 kernel_row "$line"
+need_pkgs "$ARCH_QEMU_PKG" "${ARCH_PKGS[@]}"
 out=$IODMA_TOP/out/demo-$mode-$line
 out=${IODMA_DEMO_OUT:-$out}
 mkdir -p "$out"
@@ -81,12 +86,13 @@ else
 	"$IODMA_TOP/scripts/build-modules.sh" "$kdir" "$iodma" >/dev/null
 fi
 "$IODMA_TOP/scripts/build-sample.sh" "$kdir" "$iodma" edu "$out/edu" 2>/dev/null
-"$IODMA_TOP/scripts/make-initramfs.sh" "$out/initramfs.cpio.gz" \
+IODMA_ARCH=$ARCH_NAME "$IODMA_TOP/scripts/make-initramfs.sh" "$out/initramfs.cpio.gz" \
 	"$iodma/iodma.ko" "$out/edu/edu_dma.ko" "$out/edu/edu-demo"
 
 # KVM where a short probe proves it works (it does not on these machines).
 accel=tcg
-if [ "$mode" = stock ] && [ -w /dev/kvm ]; then
+if [ "$mode" = stock ] && [ -w /dev/kvm ] &&
+	[ "$ARCH_DEBARCH" = "$(dpkg --print-architecture)" ]; then
 	probe=$out/kvm-probe
 	if timeout 40 qemu-system-x86_64 -accel kvm -cpu host -m 256M -nographic \
 		-no-reboot -display none -monitor none -kernel "$kernel" \
@@ -101,11 +107,11 @@ fi
 
 start=$(date +%s)
 runs=()
-for name in ${IODMA_DEMO_RUNS:-direct/28 direct/64 swiotlb/28 swiotlb/64 iommu-strict/28 iommu-strict/64}; do
+for name in ${IODMA_DEMO_RUNS:-$ARCH_DEMO_RUNS}; do
 	cfg=${name%/*} bits=${name#*/}
 	logdir=$out/runs/$cfg-$bits
 	runs+=("$name=$logdir")
-	EDU_DMA_BITS=$bits IODMA_ACCEL=$accel \
+	EDU_DMA_BITS=$bits IODMA_ACCEL=$accel IODMA_ARCH=$ARCH_NAME \
 		IODMA_APPEND="iodma.run=edu-demo iodma.modargs=edu_dma.dma_bits=$bits" \
 		"$IODMA_TOP/scripts/run-qemu.sh" "$cfg" "$kernel" \
 		"$out/initramfs.cpio.gz" "$logdir" iodma,edu_dma 900 \

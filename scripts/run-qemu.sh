@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Usage: run-qemu.sh CONFIG BZIMAGE INITRAMFS LOGDIR MODULES [TIMEOUT]
+# Usage: run-qemu.sh CONFIG IMAGE INITRAMFS LOGDIR MODULES [TIMEOUT]
 # Boot BZIMAGE under TCG in the named configuration (scripts/lib/qemu-configs.sh)
 # with the edu DMA device. The initramfs's init loads MODULES (comma
 # separated) in order. Console goes to LOGDIR/console.log, KTAP from the
@@ -10,30 +10,61 @@
 # could take for a result. Exit status is QEMU's (124 on timeout); judging
 # the run is scripts/ktap-check.py's job.
 # Environment: EDU_DMA_BITS (edu dma_mask), IODMA_APPEND (more kernel
-# arguments, e.g. iodma.run= and iodma.modargs=), IODMA_ACCEL (tcg/kvm).
+# arguments, e.g. iodma.run= and iodma.modargs=), IODMA_ACCEL (tcg/kvm),
+# IODMA_ARCH (a row of scripts/lib/kernels.sh's IODMA_ARCH_TABLE, default
+# x86_64).
 set -euo pipefail
 . "$(dirname "$0")/lib/common.sh"
 . "$(dirname "$0")/lib/qemu-configs.sh"
+. "$(dirname "$0")/lib/kernels.sh"
 
-cfg=${1:?config} kernel=${2:?bzImage} initrd=${3:?initramfs} logdir=${4:?logdir}
+cfg=${1:?config} kernel=${2:?image} initrd=${3:?initramfs} logdir=${4:?logdir}
 mods=${5:?modules} tmo=${6:-900}
 mkdir -p "$logdir"
 rm -f "$logdir/console.log" "$logdir/ktap.log" "$logdir/qemu.log" \
-	"$logdir/qemu.exit" "$logdir/counts" "$logdir/results.ktap"
-need_pkgs qemu-system-x86
-qemu_config "$cfg"
+	"$logdir/qemu.exit" "$logdir/counts" "$logdir/results.ktap" \
+	"$logdir/machine.dtb"
+arch_row "${IODMA_ARCH:-x86_64}"
+need_pkgs "$ARCH_QEMU_PKG"
+qemu_config "$cfg" "$ARCH_NAME"
+
+# The machine's own device tree, changed where the configuration says so:
+# dumped by QEMU for exactly these machine options, edited with the
+# device-tree compiler's tools, and booted with -dtb.
+dtb=()
+if [ -n "$QEMU_DTB" ]; then
+	need_pkgs device-tree-compiler
+	timeout 60 "$ARCH_QEMU" "${QEMU_ARGS[@]}" -display none \
+		-machine dumpdtb="$logdir/machine.dtb" >"$logdir/qemu.log" 2>&1 ||
+		die "qemu [$cfg]: could not dump the machine's device tree"
+	case $QEMU_DTB in
+	noncoherent-pci)
+		nodes=$(fdtget -l "$logdir/machine.dtb" / | grep '^pcie@') ||
+			die "qemu [$cfg]: no PCIe host bridge in the device tree"
+		for n in $nodes; do
+			fdtput -d "$logdir/machine.dtb" "/$n" dma-coherent ||
+				die "qemu [$cfg]: /$n has no dma-coherent to remove"
+			fdtget -p "$logdir/machine.dtb" "/$n" | grep -qx dma-coherent &&
+				die "qemu [$cfg]: /$n is still dma-coherent"
+		done
+		;;
+	*) die "qemu [$cfg]: unknown device tree change '$QEMU_DTB'" ;;
+	esac
+	dtb=(-dtb "$logdir/machine.dtb")
+fi
 
 # KVM does not work on these machines (see TOOLCHAIN.md): TCG only.
 say "qemu [$cfg]: ${QEMU_ARGS[*]} / $KERNEL_ARGS"
 start=$(date +%s)
 set +e
-timeout --foreground -k 10 "$tmo" qemu-system-x86_64 -accel "${IODMA_ACCEL:-tcg}" -cpu max \
+timeout --foreground -k 10 "$tmo" "$ARCH_QEMU" -accel "${IODMA_ACCEL:-tcg}" \
 	-nographic -no-reboot -display none -monitor none \
-	"${QEMU_ARGS[@]}" \
+	"${QEMU_ARGS[@]}" "${dtb[@]}" \
 	-kernel "$kernel" -initrd "$initrd" \
-	-append "console=ttyS0 panic=-1 oops=panic loglevel=6 kunit.enable=1 $KERNEL_ARGS iodma.config=$cfg iodma.mods=$mods ${IODMA_APPEND:-}" \
-	-serial "file:$logdir/console.log" -serial "file:$logdir/ktap.log" \
-	</dev/null >"$logdir/qemu.log" 2>&1
+	-append "console=$ARCH_CONSOLE panic=-1 oops=panic loglevel=6 kunit.enable=1 $KERNEL_ARGS iodma.config=$cfg iodma.ktap=$GUEST_KTAP iodma.mods=$mods ${IODMA_APPEND:-}" \
+	-serial "file:$logdir/console.log" \
+	-chardev "file,id=ktap,path=$logdir/ktap.log" "${QEMU_KTAP[@]}" \
+	</dev/null >>"$logdir/qemu.log" 2>&1
 rc=$?
 set -e
 echo "$rc" >"$logdir/qemu.exit"

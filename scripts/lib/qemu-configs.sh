@@ -1,35 +1,68 @@
-# The named QEMU configurations every checked run uses. Sourced.
+# The named QEMU configurations every checked run uses, per architecture.
+# Sourced. Which configurations an architecture's KUnit runs use is its row
+# in scripts/lib/kernels.sh (IODMA_ARCH_TABLE); how each boots is here.
 # shellcheck shell=bash
 
-# smp4 first: its stress test is the longest, the others run beside it
-# (scripts/check-kunit.sh never runs two multi-vCPU guests at once).
+# x86_64, smp4 first: its stress test is the longest, the others run beside
+# it (scripts/check-kunit.sh never runs two multi-vCPU guests at once).
 IODMA_CONFIGS=(smp4 direct swiotlb swiotlb-tiny iommu-strict iommu-lazy)
 
-# qemu_config NAME: set QEMU_ARGS (array) and KERNEL_ARGS (string) for NAME.
-# EDU_DMA_BITS (default QEMU's 28) sets the edu device's reach; IODMA_SMP
+# qemu_config NAME [ARCH]: set, for configuration NAME of ARCH (default
+# x86_64):
+#   QEMU_ARGS    the machine, CPU, memory and edu device (array)
+#   KERNEL_ARGS  extra kernel arguments (string)
+#   QEMU_DTB     how to change the machine's own device tree before the
+#                boot ('' for not at all; noncoherent-pci: the PCIe host
+#                bridge loses its dma-coherent property, scripts/run-qemu.sh)
+#   QEMU_KTAP    how the guest's second serial port, the KTAP channel, is
+#                attached to the chardev "ktap" (array)
+#   GUEST_KTAP   that port's name in the guest
+# EDU_DMA_BITS (default QEMU's 28 on x86_64, 64 on arm64: virt's RAM starts
+# at 1 GiB, beyond a 28-bit engine) sets the edu device's reach; IODMA_SMP
 # overrides the number of vCPUs.
 qemu_config() {
-	local name=$1 edu="edu"
-	[ -n "${EDU_DMA_BITS:-}" ] &&
-		edu="edu,dma_mask=$(printf '0x%x' $(( (1 << EDU_DMA_BITS) - 1 )))"
-	[ "${EDU_DMA_BITS:-}" = 64 ] && edu="edu,dma_mask=0xffffffffffffffff"
-	QEMU_ARGS=(-machine q35 -smp 1 -m 1G -device "$edu")
-	KERNEL_ARGS=""
-	case "$name" in
-	direct) ;;
-	swiotlb) KERNEL_ARGS="swiotlb=force" ;;
+	local name=$1 arch=${2:-x86_64} edu="edu" bits=${EDU_DMA_BITS:-}
+	[ -n "$bits" ] || [ "$arch" = x86_64 ] || bits=64
+	[ -n "$bits" ] &&
+		edu="edu,dma_mask=$(printf '0x%x' $(( (1 << bits) - 1 )))"
+	[ "$bits" = 64 ] && edu="edu,dma_mask=0xffffffffffffffff"
+	KERNEL_ARGS="" QEMU_DTB=""
+	case "$arch/$name" in
+	x86_64/*)
+		QEMU_ARGS=(-machine q35 -cpu max -smp 1 -m 1G -device "$edu")
+		QEMU_KTAP=(-serial chardev:ktap) GUEST_KTAP=ttyS1
+		;;
+	arm64/*)
+		# pauth-impdef: pointer authentication with QEMU's fast
+		# implementation-defined algorithm instead of QARMA under TCG.
+		QEMU_ARGS=(-machine "virt,gic-version=3$(case $name in smmuv3*) echo ,iommu=smmuv3 ;; esac)"
+			-cpu max,pauth-impdef=on -smp 1 -m 1G -device "$edu")
+		QEMU_KTAP=(-device pci-serial,chardev=ktap) GUEST_KTAP=ttyS0
+		;;
+	*) die "unknown architecture '$arch'" ;;
+	esac
+	case "$arch/$name" in
+	x86_64/direct | arm64/direct) ;;
+	x86_64/swiotlb) KERNEL_ARGS="swiotlb=force" ;;
 	# The smallest pool swiotlb accepts (128 slots of 2 KiB), all bounced.
-	swiotlb-tiny) KERNEL_ARGS="swiotlb=128,force" ;;
-	iommu-strict | iommu-lazy)
-		QEMU_ARGS=(-machine q35,kernel-irqchip=split
+	x86_64/swiotlb-tiny) KERNEL_ARGS="swiotlb=128,force" ;;
+	x86_64/iommu-strict | x86_64/iommu-lazy)
+		QEMU_ARGS=(-machine q35,kernel-irqchip=split -cpu max
 			-device intel-iommu,intremap=on -smp 1 -m 1G -device "$edu")
 		# no_timer_check: under TCG on a loaded host the kernel's check of
 		# the timer through the interrupt-remapped IO-APIC can time out and
 		# panic the boot; the check proves nothing about DMA.
 		KERNEL_ARGS="intel_iommu=on iommu.strict=$([ "$name" = iommu-strict ] && echo 1 || echo 0) no_timer_check"
 		;;
-	smp4) QEMU_ARGS=(-machine q35 -smp 4 -m 1G -device "$edu") ;;
-	*) die "unknown QEMU configuration '$name' (known: ${IODMA_CONFIGS[*]})" ;;
+	x86_64/smp4) QEMU_ARGS=(-machine q35 -cpu max -smp 4 -m 1G -device "$edu") ;;
+	# QEMU's virt says its PCIe host bridge is dma-coherent; without that
+	# property Linux treats edu as a non-coherent device and does the CPU
+	# cache maintenance on every map, sync and unmap.
+	arm64/noncoherent) QEMU_DTB=noncoherent-pci ;;
+	arm64/swiotlb) QEMU_DTB=noncoherent-pci KERNEL_ARGS="swiotlb=force" ;;
+	arm64/smmuv3) KERNEL_ARGS="iommu.strict=1" ;;
+	arm64/smmuv3-noncoherent) QEMU_DTB=noncoherent-pci KERNEL_ARGS="iommu.strict=1" ;;
+	*) die "unknown QEMU configuration '$name' on $arch" ;;
 	esac
 	if [ -n "${IODMA_SMP:-}" ]; then
 		local i
