@@ -9,13 +9,14 @@
 # FEATUREs are what the kernel's code generation promises and the object
 # must keep too (Kbuild passes them from the kernel's configuration):
 #   arm64     no FP/SIMD register anywhere (the kernel does not save them
-#             around our code), x18 untouched unless scs says how
+#             around our code)
 #   pac-ret   every function that saves its return address signs it
 #             (paciasp), and the object says so (GNU property PAC)
 #   bti       the object carries the GNU property BTI, every function
 #             starts on a landing pad (bti c, or paciasp which is one)
 #   scs       every function that saves its return address pushes it on
-#             the shadow call stack (x18), and uses x18 for nothing else
+#             the shadow call stack (x18), and x18 serves nothing else
+#             (without scs, x18 is an ordinary register in the kernel too)
 # Environment: OBJDUMP, NM, READELF (default the host's; Kbuild passes the
 # kernel's, cross ones included).
 obj=$1
@@ -90,9 +91,11 @@ if [ $arm64 = 1 ]; then
 			first = 0
 			if (op ~ /^(paciasp|pacibsp)$/) signs = 1
 			if (op ~ /^(stp|str)$/ && args ~ /(^|[^0-9])x30,/ && args !~ /\[x18\]/) saves = 1
-			if (args ~ /(^|[^a-z0-9_.])[xw]18([^0-9]|$)/) {
-				if (scs && op == "str" && args ~ /^x30, \[x18\], #8$/) push = 1
-				else if (!(scs && op == "ldr" && args ~ /^x30, \[x18, #-8\]!$/))
+			if (!scs && op == "str" && args ~ /^x30, \[x18\], #8$/)
+				print fn ": pushes on a shadow call stack the kernel does not have"
+			if (scs && args ~ /(^|[^a-z0-9_.])[xw]18([^0-9]|$)/) {
+				if (op == "str" && args ~ /^x30, \[x18\], #8$/) push = 1
+				else if (!(op == "ldr" && args ~ /^x30, \[x18, #-8\]!$/))
 					print fn ": uses x18 (" op " " args ")"
 			}
 			if (args ~ /(^|[^a-z0-9_#.])[bhsdqv]([0-9]|[12][0-9]|3[01])([^0-9a-z_]|$)/ ||
