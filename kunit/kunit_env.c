@@ -55,35 +55,50 @@ MODULE_PARM_DESC(log_limit, "bytes of each case's log KUnit keeps for debugfs (0
 static DEFINE_MUTEX(iodma_kunit_cmdline_lock);
 static char iodma_kunit_cmdline_config[32];
 
-static const char *iodma_kunit_cmdline(void)
+/* The value of @key (e.g. "iodma.config=") on the command line into @out. */
+static void iodma_kunit_cmdline_read(const char *key, char *out, size_t size)
 {
-	static const char key[] = "iodma.config=";
 	struct file *f;
 	char *buf, *p;
 	loff_t pos = 0;
 	ssize_t n;
 
-	mutex_lock(&iodma_kunit_cmdline_lock);
-	if (iodma_kunit_cmdline_config[0])
-		goto out;
 	f = filp_open("/proc/cmdline", O_RDONLY, 0);
 	if (IS_ERR(f))
-		goto out;
+		return;
 	buf = kzalloc(PAGE_SIZE, GFP_KERNEL);
 	n = buf ? kernel_read(f, buf, PAGE_SIZE - 1, &pos) : 0;
 	p = n > 0 ? strstr(buf, key) : NULL;
 	if (p) {
-		p += sizeof(key) - 1;
-		strscpy(iodma_kunit_cmdline_config, p,
-			min(sizeof(iodma_kunit_cmdline_config),
-			    strcspn(p, "\n\t ") + 1));
+		p += strlen(key);
+		strscpy(out, p, min(size, strcspn(p, "\n\t ") + 1));
 	}
 	kfree(buf);
 	filp_close(f, NULL);
-out:
+}
+
+static const char *iodma_kunit_cmdline(void)
+{
+	mutex_lock(&iodma_kunit_cmdline_lock);
+	if (!iodma_kunit_cmdline_config[0])
+		iodma_kunit_cmdline_read("iodma.config=",
+					 iodma_kunit_cmdline_config,
+					 sizeof(iodma_kunit_cmdline_config));
 	mutex_unlock(&iodma_kunit_cmdline_lock);
 	return iodma_kunit_cmdline_config[0] ? iodma_kunit_cmdline_config :
 					       "direct";
+}
+
+int iodma_kunit_expect_coherent(void)
+{
+	char v[4] = "";
+
+	mutex_lock(&iodma_kunit_cmdline_lock);
+	iodma_kunit_cmdline_read("iodma.coherent=", v, sizeof(v));
+	mutex_unlock(&iodma_kunit_cmdline_lock);
+	if (!strcmp(v, "1"))
+		return 1;
+	return strcmp(v, "0") ? -1 : 0;
 }
 
 const char *iodma_kunit_config(void)
@@ -120,6 +135,11 @@ static phys_addr_t iodma_kunit_dev_to_phys(struct device *dev, dma_addr_t dma)
 	if (d && d->type != IOMMU_DOMAIN_IDENTITY)
 		return iommu_iova_to_phys(d, dma);
 	return dma_to_phys(dev, dma);
+}
+
+phys_addr_t iodma_kunit_dev_phys(struct device *dev, u64 dma)
+{
+	return iodma_kunit_dev_to_phys(dev, dma);
 }
 
 bool iodma_kunit_dev_rw(struct device *dev, u64 dma, void *buf, size_t n,

@@ -38,6 +38,12 @@ const char *iodma_kunit_config(void);
 /* Whether that configuration puts an IOMMU translation in front of edu. */
 bool iodma_kunit_expect_translated(void);
 /*
+ * Whether the configuration's edu device is cache-coherent, as the runner
+ * says (iodma.coherent= on the kernel command line): 1 or 0, -1 if it
+ * does not say.
+ */
+int iodma_kunit_expect_coherent(void);
+/*
  * The QEMU edu PCI device's struct device (a real DMA engine). Fails the
  * test when it is missing: every configuration has one.
  */
@@ -51,6 +57,12 @@ struct device *iodma_kunit_edu_dev(struct kunit *test);
  */
 bool iodma_kunit_dev_rw(struct device *dev, u64 dma, void *buf, size_t n,
 			bool write);
+
+/*
+ * The physical address the device reaches at bus address @dma: through the
+ * IOMMU, or the bus address's (a swiotlb slot included); 0 for none.
+ */
+phys_addr_t iodma_kunit_dev_phys(struct device *dev, u64 dma);
 
 /*
  * The end of swiotlb's default pool for @dev, read from swiotlb itself (the

@@ -36,11 +36,12 @@ while [ $# -gt 0 ]; do
 done
 [ ${#lines[@]} -gt 0 ] || lines=("${IODMA_KERNELS[@]}")
 # The configurations of each line: those named, or all of its architecture's.
-declare -A lcfgs=() larch=()
+declare -A lcfgs=() larch=() lsuites=()
 allcfgs=()
 for line in "${lines[@]}"; do
 	kernel_row "$line"
 	larch[$line]=$ARCH_NAME
+	lsuites[$line]=$ARCH_SUITES
 	if [ $# -gt 0 ]; then
 		lcfgs[$line]="$*"
 	else
@@ -144,6 +145,7 @@ for line in "${lines[@]}"; do
 			python3 "$IODMA_TOP/scripts/lib/ktap-from-kmsg.py" "$logdir" || true
 			python3 "$IODMA_TOP/scripts/ktap-check.py" --name "kunit[$line/$cfg]" \
 				--logdir "$logdir" --suites-from "$IODMA_TOP/kunit" \
+				--expect-suites "${lsuites[$line]}" \
 				--kernel "$line" --expected-skips "$skipsfile" || true
 			counts=$(head -c 64 "$logdir/counts" 2>/dev/null || true)
 			if [[ $counts =~ ^(0|[1-9][0-9]{0,8})\ (0|[1-9][0-9]{0,8})$ ]] &&

@@ -29,7 +29,7 @@ if [ ! -f "$tools/.done" ]; then
 	touch "$tools/.done"
 fi
 
-c_files=$(ls src/shim/*.[ch] kunit/*.[ch] include/linux/*.h 2>/dev/null
+c_files=$(ls src/shim/*.[ch] kunit/*.[ch] kunit/*/*.[ch] include/linux/*.h 2>/dev/null
 	find samples -name '*.[ch]' 2>/dev/null
 	grep -L namespace src/core/*.h)
 cxx_files=$(ls src/core/*.cpp src/rt/*.cpp tests/*.cpp tests/*.h \

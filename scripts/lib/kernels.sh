@@ -24,6 +24,9 @@
 #               beyond KERNEL_BUILD_PKGS (comma separated, '-': none)
 #   configs     the QEMU configurations (scripts/lib/qemu-configs.sh) its
 #               KUnit runs use, comma separated
+#   suites      KUnit suites its kernels build beyond kunit/*.c (Kbuild
+#               decides by the kernel's features; the judges then expect
+#               them), comma separated ('-': none)
 #
 # Kernel line columns:
 #   line        the name used everywhere (make check, out/kunit/<line>/...)
@@ -41,9 +44,9 @@
 #               DMA path, both engine widths among them, on the others (every
 #               KUnit suite still runs in every configuration on each line)
 IODMA_ARCH_TABLE='
-#arch   karch  kconfig          cross              base                     debarch  qemu                                console  demo                                                                               pkgs                                                                                  configs
-x86_64  x86    CONFIG_X86_64    -                  test-kernel.config       amd64    qemu-system-x86_64,qemu-system-x86  ttyS0    direct/28,direct/64,swiotlb/28,swiotlb/64,iommu-strict/28,iommu-strict/64          -                                                                                     smp4,direct,swiotlb,swiotlb-tiny,iommu-strict,iommu-lazy
-arm64   arm64  CONFIG_ARM64     aarch64-linux-gnu- test-kernel-arm64.config arm64    qemu-system-aarch64,qemu-system-arm ttyAMA0  direct/32,direct/64,noncoherent/64,swiotlb/64,smmuv3/28,smmuv3-noncoherent/28   gcc-aarch64-linux-gnu,g++-aarch64-linux-gnu,libc6-dev-arm64-cross,device-tree-compiler  direct,noncoherent,swiotlb,smmuv3,smmuv3-noncoherent
+#arch   karch  kconfig          cross              base                     debarch  qemu                                console  demo                                                                               pkgs                                                                                  configs                                                  suites
+x86_64  x86    CONFIG_X86_64    -                  test-kernel.config       amd64    qemu-system-x86_64,qemu-system-x86  ttyS0    direct/28,direct/64,swiotlb/28,swiotlb/64,iommu-strict/28,iommu-strict/64          -                                                                                     smp4,direct,swiotlb,swiotlb-tiny,iommu-strict,iommu-lazy  -
+arm64   arm64  CONFIG_ARM64     aarch64-linux-gnu- test-kernel-arm64.config arm64    qemu-system-aarch64,qemu-system-arm ttyAMA0  direct/32,direct/64,noncoherent/64,swiotlb/64,smmuv3/28,smmuv3-noncoherent/28   gcc-aarch64-linux-gnu,g++-aarch64-linux-gnu,libc6-dev-arm64-cross,device-tree-compiler  direct,noncoherent,swiotlb,smmuv3,smmuv3-noncoherent            iodma_cache
 '
 
 IODMA_KERNEL_TABLE='
@@ -70,8 +73,8 @@ mapfile -t IODMA_ALL_KERNELS < <(printf '%s\n' "$IODMA_KERNEL_TABLE" |
 
 # arch_row ARCH: set ARCH_NAME, ARCH_KARCH, ARCH_KCONFIG, ARCH_CROSS (empty for none),
 # ARCH_BASE (absolute path), ARCH_DEBARCH, ARCH_QEMU, ARCH_QEMU_PKG,
-# ARCH_CONSOLE, ARCH_DEMO_RUNS (space separated), ARCH_PKGS (array) and
-# ARCH_CONFIGS (array) for ARCH; die if
+# ARCH_CONSOLE, ARCH_DEMO_RUNS (space separated), ARCH_PKGS (array),
+# ARCH_CONFIGS (array) and ARCH_SUITES (comma separated) for ARCH; die if
 # the table has no such architecture.
 arch_row() {
 	local row qemu pkgs configs
@@ -79,7 +82,8 @@ arch_row() {
 		awk -v a="$1" '$1 !~ /^#/ && $1 == a')
 	[ -n "$row" ] || die "unknown architecture '$1'"
 	read -r ARCH_NAME ARCH_KARCH ARCH_KCONFIG ARCH_CROSS ARCH_BASE ARCH_DEBARCH qemu \
-		ARCH_CONSOLE demo pkgs configs <<<"$row"
+		ARCH_CONSOLE demo pkgs configs ARCH_SUITES <<<"$row"
+	[ "$ARCH_SUITES" != - ] || ARCH_SUITES=
 	ARCH_DEMO_RUNS=${demo//,/ }
 	[ "$ARCH_CROSS" != - ] || ARCH_CROSS=
 	ARCH_BASE=$IODMA_TOP/scripts/kernel/$ARCH_BASE
