@@ -23,6 +23,9 @@
 #                      against the installed files
 #   make check-dkms    the .deb built, DKMS-built for Debian's 6.12 and 6.1
 #                      and the edu demo run on each (subset of runs)
+#   make docs          Documentation/ as HTML in out/docs/html (Sphinx,
+#                      kernel-doc of the header and the shim; warnings fail)
+#   make check-docs    the docs stage: render, then judge the reference
 #   make clean         remove build products (out/)
 
 KDIR ?= /lib/modules/$(shell uname -r)/build
@@ -31,6 +34,7 @@ OUT := $(CURDIR)/out
 
 .PHONY: all modules demo bench fuzz check check-host check-style check-checkers check-kunit check-demo clean
 .PHONY: install uninstall install-dkms-source deb check-install check-dkms
+.PHONY: docs check-docs
 
 all: modules
 
@@ -85,11 +89,18 @@ check-install:
 check-dkms:
 	@scripts/check-dkms.sh
 
+docs:
+	@scripts/docs.sh
+
+check-docs:
+	@scripts/check-docs.sh
+
 # Every stage runs even when an earlier one fails; the summary counts a
 # stage that produced no result as one failure.
 check:
 	@rm -rf $(OUT)/results
 	-@scripts/check-style.sh
+	-@scripts/check-docs.sh
 	-@scripts/tests/run-checker-tests.sh
 	-@scripts/check-host.sh
 	-@scripts/fuzz.sh 60 $(OUT)/results/fuzz
@@ -98,7 +109,7 @@ check:
 	-@scripts/check-install.sh
 	-@scripts/check-dkms.sh
 	@[ ! -s $(OUT)/results/kunit-skips ] || cat $(OUT)/results/kunit-skips
-	@scripts/summary.sh $(OUT)/results style checkers host fuzz kunit demo install dkms
+	@scripts/summary.sh $(OUT)/results style docs checkers host fuzz kunit demo install dkms
 
 clean:
 	rm -rf $(OUT)

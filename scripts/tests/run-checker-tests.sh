@@ -519,6 +519,58 @@ demo_case nothing-run - - - 1 "0 26" \
 	"FAIL direct/28: 25 of 25 transfers missing" \
 	"FAIL direct/28: kernel not clean: no QEMU exit status"
 
+# docs_case NAME RC RESULT SETUP TEXT...
+# scripts/check-docs.sh (Sphinx and scripts/docs-check.py) in a copy of the
+# parts of the tree the documentation reads, changed by the function SETUP
+# run inside it (crafted inputs in scripts/tests/docs/), a stale result
+# file planted first.
+docs_case() {
+	local name=$1 want_rc=$2 want=$3 setup=$4
+	shift 4
+	local t=$tmp/docs-$name
+	mkdir -p "$t/src" "$t/out/results"
+	cp -r "$IODMA_TOP/Documentation" "$IODMA_TOP/include" "$IODMA_TOP/VERSION" "$t/"
+	cp -r "$IODMA_TOP/src/shim" "$t/src/"
+	cp -r "$scripts" "$t/scripts"
+	echo "999 0" >"$t/out/results/docs"
+	(cd "$t" && "$setup")
+	run "$t.out" "$t/scripts/check-docs.sh"
+	expect_rc "$want_rc"
+	expect_file "$t/out/results/docs" "$want"
+	expect_out "docs: ${want% *} passed, ${want#* } failed" "$@"
+	expect_no Traceback
+	verdict "check-docs: $name"
+}
+docs_unchanged() { :; }
+docs_broken_kdoc() {
+	cp "$data/docs/broken_kdoc.c" src/shim/
+	printf '\n.. kernel-doc:: src/shim/broken_kdoc.c\n   :export:\n' >>Documentation/reference.rst
+}
+docs_unlisted() { cp "$data/docs/unlisted.c" src/shim/; }
+docs_broken_page() {
+	cp "$data/docs/broken-page.rst" Documentation/
+	printf '\n.. toctree::\n   :hidden:\n\n   broken-page\n' >>Documentation/index.rst
+}
+docs_unlinked() { sed -i '/app.add_transform(IodmaLinks)/d' Documentation/sphinx/iodma_kdoc.py; }
+docs_silent_judge() { cp "$data/docs/silent-judge.py" scripts/docs-check.py; }
+
+docs_case good 0 "5 0" docs_unchanged
+docs_case broken-kernel-doc 1 "4 1" docs_broken_kdoc \
+	"Function parameter or struct member 'gfp' not described in 'iodma_docs_broken'" \
+	"No description found for return value of 'iodma_docs_broken'" \
+	"FAIL docs: sphinx-build -W, kernel-doc clean"
+docs_case export-not-in-reference 1 "4 1" docs_unlisted \
+	"iodma_docs_unlisted (src/shim/unlisted.c): exported but not in the API reference" \
+	"FAIL docs: every exported function in the reference"
+docs_case page-names-no-such-function 1 "3 2" docs_broken_page \
+	"c:func reference target not found: iodma_cmd_no_such" \
+	"broken-page.html: iodma_cmd_no_such() is not a link"
+docs_case mentions-not-linked 1 "3 2" docs_unlinked \
+	"porting table: iodma_cmd_clone does not link to reference.html#c.iodma_cmd_clone" \
+	"FAIL docs: every mention of an iodma function links to its entry"
+docs_case judge-says-nothing 1 "1 1" docs_silent_judge \
+	"FAIL docs: scripts/docs-check.py crashed or reported nothing (exit 0)"
+
 echo "$p $f" >"$results/checkers"
 echo "checker-tests: $p passed, $f failed"
 [ "$f" -eq 0 ]
