@@ -519,6 +519,37 @@ demo_case nothing-run - - - 1 "0 26" \
 	"FAIL direct/28: 25 of 25 transfers missing" \
 	"FAIL direct/28: kernel not clean: no QEMU exit status"
 
+# sparse_case NAME LOG STATUS RC COUNTS TEXT...
+# scripts/sparse-report.py on a crafted `make C=2` log
+# (scripts/tests/static/, "-": none) of a build that exited STATUS.
+sparse_case() {
+	local name=$1 slog=$2 status=$3 want_rc=$4 counts=$5
+	shift 5
+	local l=$data/static/$slog
+	[ "$slog" != - ] || l=$tmp/no-such.log
+	run "$tmp/sparse-$name.out" python3 "$scripts/sparse-report.py" --log "$l" \
+		--build-dir /BUILD --status "$status" \
+		src/shim/cmd.c src/shim/pool.c kunit/xfer_kunit.c
+	expect_rc "$want_rc"
+	expect_out "sparse: ${counts% *} passed, ${counts#* } failed" "$@"
+	expect_no Traceback
+	verdict "sparse-report: $name"
+}
+sparse_case good sparse-good.log 0 0 "4 0" "PASS sparse: src/shim/cmd.c"
+sparse_case warning sparse-warning.log 1 1 "3 1" \
+	"FAIL sparse: src/shim/cmd.c: diagnostics above" \
+	"cmd.c:412:18: warning: incorrect type in initializer (different address spaces)"
+sparse_case not-run sparse-not-run.log 0 1 "3 1" \
+	"FAIL sparse: src/shim/pool.c: sparse did not run on it (no CHECK line)"
+sparse_case header-finding sparse-header.log 1 1 "3 1" \
+	"FAIL sparse: 1 diagnostic(s) outside the checked files" \
+	"include/linux/iodma.h:120:6: warning: symbol 'iodma_x' redeclared"
+sparse_case build-failed sparse-build-failed.log 2 1 "3 1" \
+	"FAIL sparse: the module build failed (exit 2) with no diagnostic"
+sparse_case no-log - 2 1 "0 4" \
+	"FAIL sparse: src/shim/cmd.c: sparse did not run on it" \
+	"FAIL sparse: empty or missing build log"
+
 # docs_case NAME RC RESULT SETUP TEXT...
 # scripts/check-docs.sh (Sphinx and scripts/docs-check.py) in a copy of the
 # parts of the tree the documentation reads, changed by the function SETUP
