@@ -14,7 +14,9 @@ a line per problem before it, and exits 1 if any check fails:
 - on every page, each mention of an iodma function, iodma_x() in text or
   iodma_x(...) as code, is a link to its reference entry (the core's and
   the platform seam's functions, iodma_core_* and iodma_plat_*, excepted:
-  they are internal).
+  they are internal);
+- no page has an empty list item: what reStructuredText makes of a lone
+  "-" meant as "nothing" in a table cell, which Sphinx does not warn about.
 """
 
 import glob
@@ -44,6 +46,8 @@ class Page(html.parser.HTMLParser):
         self.stack = []     # (tag, attrs)
         self.code = None    # text of the <code> being read
         self.section = ""
+        self.items = []     # text length of each open <li>
+        self.empty_items = 0
 
     def _href(self):
         for tag, attrs in reversed(self.stack):
@@ -65,8 +69,13 @@ class Page(html.parser.HTMLParser):
         self.stack.append((tag, attrs))
         if tag == "code":
             self.code = ""
+        elif tag == "li":
+            self.items.append(0)
 
     def handle_endtag(self, tag):
+        if tag == "li" and self.items:
+            if self.items.pop() == 0:
+                self.empty_items += 1
         if tag == "code" and self.code is not None:
             m = CALL_CODE.match(self.code.strip())
             if m and not self._quiet():
@@ -78,6 +87,8 @@ class Page(html.parser.HTMLParser):
                 break
 
     def handle_data(self, data):
+        if data.strip():
+            self.items = [n + 1 for n in self.items]
         if self.code is not None:
             self.code += data
             return
@@ -174,6 +185,16 @@ def main():
     if not pages:
         problems.append(f"no page in {htmldir}")
     check("every mention of an iodma function links to its entry", problems)
+
+    problems = []
+    for path in pages:
+        n = parse(path).empty_items
+        if n:
+            problems.append(f"{os.path.basename(path)}: {n} empty list "
+                            "item(s) (a lone '-' in a table cell?)")
+    if not pages:
+        problems.append(f"no page in {htmldir}")
+    check("no empty list item", problems)
 
     return 0 if all(results) else 1
 

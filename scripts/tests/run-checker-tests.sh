@@ -550,22 +550,32 @@ sparse_case no-log - 2 1 "0 4" \
 	"FAIL sparse: src/shim/cmd.c: sparse did not run on it" \
 	"FAIL sparse: empty or missing build log"
 
-# docs_case NAME RC RESULT SETUP TEXT...
-# scripts/check-docs.sh (Sphinx and scripts/docs-check.py) in a copy of the
-# parts of the tree the documentation reads, changed by the function SETUP
-# run inside it (crafted inputs in scripts/tests/docs/), a stale result
-# file planted first.
-docs_case() {
-	local name=$1 want_rc=$2 want=$3 setup=$4
-	shift 4
-	local t=$tmp/docs-$name
+# docs_start NAME SETUP: start scripts/check-docs.sh (Sphinx and
+# scripts/docs-check.py) in the background, in a copy of the parts of the
+# tree the documentation reads, changed by the function SETUP run inside it
+# (crafted inputs in scripts/tests/docs/), a stale result file planted
+# first. The copies build in parallel: each is a full Sphinx run.
+docs_start() {
+	local t=$tmp/docs-$1
 	mkdir -p "$t/src" "$t/out/results"
 	cp -r "$IODMA_TOP/Documentation" "$IODMA_TOP/include" "$IODMA_TOP/VERSION" "$t/"
 	cp -r "$IODMA_TOP/src/shim" "$t/src/"
 	cp -r "$scripts" "$t/scripts"
 	echo "999 0" >"$t/out/results/docs"
-	(cd "$t" && "$setup")
-	run "$t.out" "$t/scripts/check-docs.sh"
+	(cd "$t" && "$2")
+	(
+		r=0
+		"$t/scripts/check-docs.sh" >"$t.out" 2>&1 || r=$?
+		echo "$r" >"$t.rc"
+	) &
+}
+# docs_case NAME RC RESULT TEXT...: judge the run docs_start NAME started.
+docs_case() {
+	local name=$1 want_rc=$2 want=$3
+	shift 3
+	local t=$tmp/docs-$name
+	log=$t.out
+	rc=$(cat "$t.rc" 2>/dev/null || echo none)
 	expect_rc "$want_rc"
 	expect_file "$t/out/results/docs" "$want"
 	expect_out "docs: ${want% *} passed, ${want#* } failed" "$@"
@@ -582,24 +592,42 @@ docs_broken_page() {
 	cp "$data/docs/broken-page.rst" Documentation/
 	printf '\n.. toctree::\n   :hidden:\n\n   broken-page\n' >>Documentation/index.rst
 }
+docs_dash_cell() {
+	cp "$data/docs/dash-cell.rst" Documentation/
+	printf '\n.. toctree::\n   :hidden:\n\n   dash-cell\n' >>Documentation/index.rst
+}
 docs_unlinked() { sed -i '/app.add_transform(IodmaLinks)/d' Documentation/sphinx/iodma_kdoc.py; }
 docs_silent_judge() { cp "$data/docs/silent-judge.py" scripts/docs-check.py; }
 
-docs_case good 0 "5 0" docs_unchanged
-docs_case broken-kernel-doc 1 "4 1" docs_broken_kdoc \
+# What the copies share, installed and extracted once, not by seven at once.
+need_pkgs python3-sphinx perl linux-source-6.12 xz-utils
+kernel_tools >/dev/null
+docs_start good docs_unchanged
+docs_start broken-kernel-doc docs_broken_kdoc
+docs_start export-not-in-reference docs_unlisted
+docs_start page-names-no-such-function docs_broken_page
+docs_start mentions-not-linked docs_unlinked
+docs_start dash-as-empty-list docs_dash_cell
+docs_start judge-says-nothing docs_silent_judge
+wait
+docs_case good 0 "6 0"
+docs_case broken-kernel-doc 1 "5 1" \
 	"Function parameter or struct member 'gfp' not described in 'iodma_docs_broken'" \
 	"No description found for return value of 'iodma_docs_broken'" \
 	"FAIL docs: sphinx-build -W, kernel-doc clean"
-docs_case export-not-in-reference 1 "4 1" docs_unlisted \
+docs_case export-not-in-reference 1 "5 1" \
 	"iodma_docs_unlisted (src/shim/unlisted.c): exported but not in the API reference" \
 	"FAIL docs: every exported function in the reference"
-docs_case page-names-no-such-function 1 "3 2" docs_broken_page \
+docs_case page-names-no-such-function 1 "4 2" \
 	"c:func reference target not found: iodma_cmd_no_such" \
 	"broken-page.html: iodma_cmd_no_such() is not a link"
-docs_case mentions-not-linked 1 "3 2" docs_unlinked \
+docs_case mentions-not-linked 1 "4 2" \
 	"porting table: iodma_cmd_clone does not link to reference.html#c.iodma_cmd_clone" \
 	"FAIL docs: every mention of an iodma function links to its entry"
-docs_case judge-says-nothing 1 "1 1" docs_silent_judge \
+docs_case dash-as-empty-list 1 "5 1" \
+	"dash-cell.html: 1 empty list item(s) (a lone '-' in a table cell?)" \
+	"FAIL docs: no empty list item"
+docs_case judge-says-nothing 1 "1 1" \
 	"FAIL docs: scripts/docs-check.py crashed or reported nothing (exit 0)"
 
 echo "$p $f" >"$results/checkers"
