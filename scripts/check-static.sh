@@ -78,9 +78,23 @@ sys.exit(f"{want} not in {db}")
 PY
 }
 
+# tidy_start FILE LOG FLAG...: clang-tidy on FILE in the background, its
+# output in LOG and its exit status in LOG.rc; at most one job per CPU.
+tidy_start() {
+	local file=$1 log=$2
+	shift 2
+	while [ "$(jobs -rp | wc -l)" -ge "$(nproc)" ]; do wait -n || true; done
+	(
+		r=0
+		clang-tidy --quiet --config-file="$top/.clang-tidy" "$file" -- "$@" \
+			>"$log" 2>&1 || r=$?
+		echo "$r" >"$log.rc"
+	) &
+}
+
 run_tidy() {
 	need_pkgs clang-tidy clang cmake libgtest-dev
-	local flags file name log rc want
+	local flags file name log rc want files=()
 	if ! flags=$(tidy_flags); then
 		echo "FAIL tidy: no compile flags from the host build (see $out/tidy-cmake.log)"
 		f=$((f + 1))
@@ -93,15 +107,20 @@ run_tidy() {
 
 	# The canary: a configuration or an invocation that checks nothing
 	# would let everything pass.
-	rc=0
-	clang-tidy --quiet --config-file="$top/.clang-tidy" \
-		"$top/scripts/tests/static/tidy_canary.cpp" -- "$@" \
-		>"$out/tidy/canary.log" 2>&1 || rc=$?
+	tidy_start "$top/scripts/tests/static/tidy_canary.cpp" "$out/tidy/canary.log" "$@"
+	for file in "$top"/src/core/*.cpp "$top"/src/rt/*.cpp; do
+		name=${file#"$top"/}
+		files+=("$name")
+		tidy_start "$file" "$out/tidy/${name//\//_}.log" "$@"
+	done
+	wait
+
+	rc=$(cat "$out/tidy/canary.log.rc" 2>/dev/null || echo none)
 	local missing=()
 	for want in bugprone-branch-clone clang-analyzer-core.NullDereference; do
 		grep -q "\[$want" "$out/tidy/canary.log" || missing+=("$want")
 	done
-	if [ "$rc" -ne 0 ] && [ ${#missing[@]} -eq 0 ]; then
+	if [ "$rc" != 0 ] && [ "$rc" != none ] && [ ${#missing[@]} -eq 0 ]; then
 		p=$((p + 1))
 		echo "PASS tidy: the canary's defects are reported"
 	else
@@ -110,13 +129,10 @@ run_tidy() {
 		sed 's/^/    | /' "$out/tidy/canary.log"
 	fi
 
-	for file in "$top"/src/core/*.cpp "$top"/src/rt/*.cpp; do
-		name=${file#"$top"/}
+	for name in "${files[@]}"; do
 		log=$out/tidy/${name//\//_}.log
-		rc=0
-		clang-tidy --quiet --config-file="$top/.clang-tidy" "$file" -- "$@" \
-			>"$log" 2>&1 || rc=$?
-		if [ "$rc" -eq 0 ] && ! grep -qE '(warning|error):' "$log"; then
+		rc=$(cat "$log.rc" 2>/dev/null || echo none)
+		if [ "$rc" = 0 ] && ! grep -qE '(warning|error):' "$log"; then
 			p=$((p + 1))
 			echo "PASS tidy: $name"
 		else
