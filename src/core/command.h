@@ -40,18 +40,18 @@ class Command {
   Command(const Command&) = delete;
   Command& operator=(const Command&) = delete;
 
-  [[nodiscard]] static int create(void* dev, const iodma_core_spec& raw,
+  [[nodiscard]] static int create(void* dev, const iodma_core_spec& spec,
                                   size_t priv_size, u32 gfp, Command** out);
   [[nodiscard]] int clone(u32 gfp, Command** out) const;
   static void destroy(Command* cmd);
 
-  [[nodiscard]] int set_spec(const iodma_core_spec& raw);
+  [[nodiscard]] int set_spec(const iodma_core_spec& spec);
   [[nodiscard]] int set_md(Md* md, bool auto_prepare);
   [[nodiscard]] int clear_md(bool auto_complete);
   Md* md() const { return md_; }
 
   [[nodiscard]] int prepare(u64 offset, u64 length, u32 flags);
-  [[nodiscard]] int prepare_with_spec(const iodma_core_spec& raw, u64 offset,
+  [[nodiscard]] int prepare_with_spec(const iodma_core_spec& spec, u64 offset,
                                       u64 length, u32 flags);
   [[nodiscard]] int complete(u32 flags);
   [[nodiscard]] int gen_segments(u64* offset, void* segments, u32* count);

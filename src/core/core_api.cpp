@@ -48,45 +48,45 @@ int iodma_core_cmd_create(void* dev, const iodma_core_spec* spec,
   return err;
 }
 
-int iodma_core_cmd_clone(const iodma_cmd* cmd, unsigned int gfp,
+int iodma_core_cmd_clone(const iodma_cmd* h, unsigned int gfp,
                          iodma_cmd** out) {
-  if (bad(cmd) || out == nullptr) return iodma::kEINVAL;
-  Command* copy = nullptr;
-  int err = from_handle(cmd)->clone(gfp, &copy);
-  if (err == iodma::kOk) *out = to_handle(copy);
+  if (bad(h) || out == nullptr) return iodma::kEINVAL;
+  Command* cmd = nullptr;
+  int err = from_handle(h)->clone(gfp, &cmd);
+  if (err == iodma::kOk) *out = to_handle(cmd);
   return err;
 }
 
-void iodma_core_cmd_destroy(iodma_cmd* cmd) {
-  if (!bad(cmd)) Command::destroy(from_handle(cmd));
+void iodma_core_cmd_destroy(iodma_cmd* h) {
+  if (!bad(h)) Command::destroy(from_handle(h));
 }
 
-void* iodma_core_cmd_priv(iodma_cmd* cmd) {
-  return !bad(cmd) ? from_handle(cmd)->priv() : nullptr;
+void* iodma_core_cmd_priv(iodma_cmd* h) {
+  return !bad(h) ? from_handle(h)->priv() : nullptr;
 }
 
-void* iodma_core_cmd_device(const iodma_cmd* cmd) {
-  return !bad(cmd) ? from_handle(cmd)->device() : nullptr;
+void* iodma_core_cmd_device(const iodma_cmd* h) {
+  return !bad(h) ? from_handle(h)->device() : nullptr;
 }
 
-int iodma_core_cmd_set_spec(iodma_cmd* cmd, const iodma_core_spec* spec) {
-  if (bad(cmd) || spec == nullptr) return iodma::kEINVAL;
-  return from_handle(cmd)->set_spec(*spec);
+int iodma_core_cmd_set_spec(iodma_cmd* h, const iodma_core_spec* spec) {
+  if (bad(h) || spec == nullptr) return iodma::kEINVAL;
+  return from_handle(h)->set_spec(*spec);
 }
 
-int iodma_core_cmd_get_spec(const iodma_cmd* cmd, iodma_core_spec* out) {
-  if (bad(cmd) || out == nullptr) return iodma::kEINVAL;
-  *out = from_handle(cmd)->raw_spec();
+int iodma_core_cmd_get_spec(const iodma_cmd* h, iodma_core_spec* out) {
+  if (bad(h) || out == nullptr) return iodma::kEINVAL;
+  *out = from_handle(h)->raw_spec();
   return iodma::kOk;
 }
 
-void iodma_core_cmd_effective_spec(const iodma_cmd* cmd, iodma_core_spec* out) {
+void iodma_core_cmd_effective_spec(const iodma_cmd* h, iodma_core_spec* out) {
   if (out == nullptr) return;
-  if (bad(cmd)) {
+  if (bad(h)) {
     *out = iodma_core_spec{};
     return;
   }
-  from_handle(cmd)->spec().to_core(out);
+  from_handle(h)->spec().to_core(out);
 }
 
 int iodma_core_md_create(const iodma_core_md_desc* desc, unsigned int gfp,
@@ -118,81 +118,78 @@ unsigned int iodma_core_md_direction(const iodma_md* md) {
   return !bad(md) ? static_cast<unsigned int>(md_of(md)->dir()) : 3;
 }
 
-int iodma_core_cmd_set_md(iodma_cmd* cmd, iodma_md* md, int auto_prepare) {
+int iodma_core_cmd_set_md(iodma_cmd* h, iodma_md* md, int auto_prepare) {
   // NULL detaches; an error pointer is bad input.
-  if (bad(cmd) || (md != nullptr && bad(md))) return iodma::kEINVAL;
-  return from_handle(cmd)->set_md(md_of(md), auto_prepare != 0);
+  if (bad(h) || (md != nullptr && bad(md))) return iodma::kEINVAL;
+  return from_handle(h)->set_md(md_of(md), auto_prepare != 0);
 }
 
-int iodma_core_cmd_clear_md(iodma_cmd* cmd, int auto_complete) {
-  if (bad(cmd)) return iodma::kEINVAL;
-  return from_handle(cmd)->clear_md(auto_complete != 0);
+int iodma_core_cmd_clear_md(iodma_cmd* h, int auto_complete) {
+  if (bad(h)) return iodma::kEINVAL;
+  return from_handle(h)->clear_md(auto_complete != 0);
 }
 
-iodma_md* iodma_core_cmd_md(const iodma_cmd* cmd) {
-  return !bad(cmd) ? reinterpret_cast<iodma_md*>(from_handle(cmd)->md())
-                   : nullptr;
+iodma_md* iodma_core_cmd_md(const iodma_cmd* h) {
+  return !bad(h) ? reinterpret_cast<iodma_md*>(from_handle(h)->md()) : nullptr;
 }
 
-int iodma_core_cmd_prepare(iodma_cmd* cmd, unsigned long long offset,
+int iodma_core_cmd_prepare(iodma_cmd* h, unsigned long long offset,
                            unsigned long long length, unsigned int flags) {
-  if (bad(cmd)) return iodma::kEINVAL;
-  return from_handle(cmd)->prepare(offset, length, flags);
+  if (bad(h)) return iodma::kEINVAL;
+  return from_handle(h)->prepare(offset, length, flags);
 }
 
-int iodma_core_cmd_prepare_with_spec(iodma_cmd* cmd,
-                                     const iodma_core_spec* spec,
+int iodma_core_cmd_prepare_with_spec(iodma_cmd* h, const iodma_core_spec* spec,
                                      unsigned long long offset,
                                      unsigned long long length,
                                      unsigned int flags) {
-  if (bad(cmd) || spec == nullptr) return iodma::kEINVAL;
-  return from_handle(cmd)->prepare_with_spec(*spec, offset, length, flags);
+  if (bad(h) || spec == nullptr) return iodma::kEINVAL;
+  return from_handle(h)->prepare_with_spec(*spec, offset, length, flags);
 }
 
-int iodma_core_cmd_complete(iodma_cmd* cmd, unsigned int flags) {
-  if (bad(cmd)) return iodma::kEINVAL;
-  return from_handle(cmd)->complete(flags);
+int iodma_core_cmd_complete(iodma_cmd* h, unsigned int flags) {
+  if (bad(h)) return iodma::kEINVAL;
+  return from_handle(h)->complete(flags);
 }
 
-int iodma_core_cmd_gen_segments(iodma_cmd* cmd, unsigned long long* offset,
+int iodma_core_cmd_gen_segments(iodma_cmd* h, unsigned long long* offset,
                                 void* segments, unsigned int* count) {
-  if (bad(cmd) || offset == nullptr) return iodma::kEINVAL;
+  if (bad(h) || offset == nullptr) return iodma::kEINVAL;
   iodma::u64 off = *offset;
-  int err = from_handle(cmd)->gen_segments(&off, segments, count);
+  int err = from_handle(h)->gen_segments(&off, segments, count);
   if (err == iodma::kOk) *offset = off;
   return err;
 }
 
-int iodma_core_cmd_synchronize(iodma_cmd* cmd, unsigned int options) {
-  if (bad(cmd)) return iodma::kEINVAL;
-  return from_handle(cmd)->synchronize(0, 0, true, options);
+int iodma_core_cmd_synchronize(iodma_cmd* h, unsigned int options) {
+  if (bad(h)) return iodma::kEINVAL;
+  return from_handle(h)->synchronize(0, 0, true, options);
 }
 
-int iodma_core_cmd_synchronize_range(iodma_cmd* cmd, unsigned long long offset,
+int iodma_core_cmd_synchronize_range(iodma_cmd* h, unsigned long long offset,
                                      unsigned long long length,
                                      unsigned int options) {
-  if (bad(cmd)) return iodma::kEINVAL;
-  return from_handle(cmd)->synchronize(offset, length, false, options);
+  if (bad(h)) return iodma::kEINVAL;
+  return from_handle(h)->synchronize(offset, length, false, options);
 }
 
-unsigned long iodma_core_cmd_read_bytes(iodma_cmd* cmd,
-                                        unsigned long long offset, void* buf,
-                                        unsigned long len) {
-  return !bad(cmd) ? from_handle(cmd)->read_bytes(offset, buf, len) : 0;
+unsigned long iodma_core_cmd_read_bytes(iodma_cmd* h, unsigned long long offset,
+                                        void* buf, unsigned long len) {
+  return !bad(h) ? from_handle(h)->read_bytes(offset, buf, len) : 0;
 }
 
-unsigned long iodma_core_cmd_write_bytes(iodma_cmd* cmd,
+unsigned long iodma_core_cmd_write_bytes(iodma_cmd* h,
                                          unsigned long long offset,
                                          const void* buf, unsigned long len) {
-  return !bad(cmd) ? from_handle(cmd)->write_bytes(offset, buf, len) : 0;
+  return !bad(h) ? from_handle(h)->write_bytes(offset, buf, len) : 0;
 }
 
-int iodma_core_cmd_prepared_range(const iodma_cmd* cmd,
+int iodma_core_cmd_prepared_range(const iodma_cmd* h,
                                   unsigned long long* offset,
                                   unsigned long long* length) {
-  if (bad(cmd) || offset == nullptr || length == nullptr) return iodma::kEINVAL;
+  if (bad(h) || offset == nullptr || length == nullptr) return iodma::kEINVAL;
   iodma::u64 o, l;
-  int err = from_handle(cmd)->prepared_range(&o, &l);
+  int err = from_handle(h)->prepared_range(&o, &l);
   if (err == iodma::kOk) {
     *offset = o;
     *length = l;
@@ -200,8 +197,8 @@ int iodma_core_cmd_prepared_range(const iodma_cmd* cmd,
   return err;
 }
 
-int iodma_core_cmd_is_double_buffered(const iodma_cmd* cmd) {
-  return !bad(cmd) && from_handle(cmd)->double_buffered();
+int iodma_core_cmd_is_double_buffered(const iodma_cmd* h) {
+  return !bad(h) && from_handle(h)->double_buffered();
 }
 
 }  // extern "C"
