@@ -35,6 +35,11 @@ class Command {
   static constexpr size_t kPrivAlign = 16;
   static constexpr size_t kPrivMax = 0x7fffffff;  // INT_MAX
 
+  // Lives in its own allocation with the client's data after it, and owns
+  // mappings, pins and a copy buffer: never copied (clone() makes a new one).
+  Command(const Command&) = delete;
+  Command& operator=(const Command&) = delete;
+
   [[nodiscard]] static int create(void* dev, const iodma_core_spec& spec,
                                   size_t priv_size, u32 gfp, Command** out);
   [[nodiscard]] int clone(u32 gfp, Command** out) const;

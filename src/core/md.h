@@ -26,6 +26,10 @@ enum class MdKind : u8 { kLinear, kVmalloc, kPages, kUser, kSgTable, kPhys };
 // least first_ + length_ and sg_start_ their running offsets.
 class Md {
  public:
+  // Reference counted, and holds the owner's mm: shared, never copied.
+  Md(const Md&) = delete;
+  Md& operator=(const Md&) = delete;
+
   [[nodiscard]] static int create(const iodma_core_md_desc& d, u32 gfp,
                                   Md** out);
   void get();

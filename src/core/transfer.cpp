@@ -56,7 +56,7 @@ int Command::gather(u64 offset, u64 length) {
   // Every mapping entry within the device's segment limits and the DMA
   // layer's (DMA-API debug checks them), sub-page limits included; longer
   // ones stay page-sized so that an IOMMU can merge them again.
-  Md::Limits lim;
+  Md::Limits lim{};
   lim.max_len =
       min_of(min_of(info_.max_seg_size, info_.max_mapping_size), kMaxRange);
   if (lim.max_len >= page) lim.max_len = align_down(lim.max_len, page);
