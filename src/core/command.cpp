@@ -106,12 +106,12 @@ int Command::set_md(Md* md, bool auto_prepare) {
   if (nest_ > 0) return kEBUSY;
   if (md != nullptr) md->get();
   if (md_ != nullptr) md_->put();
-  md_ = md;
+  set_md_slot(md);
   if (md != nullptr && auto_prepare) {
     int err = prepare(0, 0, 0);
     if (err != kOk) {
       md_->put();
-      md_ = nullptr;
+      set_md_slot(nullptr);
       return err;
     }
   }
@@ -128,7 +128,7 @@ int Command::clear_md(bool auto_complete) {
     }
   }
   if (md_ != nullptr) md_->put();
-  md_ = nullptr;
+  set_md_slot(nullptr);
   return first;
 }
 
@@ -157,11 +157,17 @@ void Command::state(iodma_core_cmd_state* out) const {
     out->dir = static_cast<u32>(dir_);
     out->copy_buffer = via_ == Via::kCopy;
   }
-  if (md_ != nullptr) {
-    if (nest_ == 0) out->dir = static_cast<u32>(md_->dir());
-    out->md_kind = md_->core_kind();
-  }
+  // Scalars only: a reader under the registry lock must never follow md_,
+  // which the command's user may drop meanwhile.
+  if (nest_ == 0) out->dir = md_dir_;
+  out->md_kind = md_kind_;
   spec_.to_core(&out->spec);
+}
+
+void Command::set_md_slot(Md* md) {
+  md_ = md;
+  md_kind_ = md != nullptr ? md->core_kind() : 0;
+  md_dir_ = md != nullptr ? static_cast<u32>(md->dir()) : 3;  // DMA_NONE
 }
 
 int Command::prepared_range(u64* offset, u64* length) const {

@@ -103,6 +103,7 @@ class Command {
   void switch_to_copy_buffer(bool fill);
   void free_copy_buffer();
   void release(u32 unmap_attrs);  // the last complete
+  void set_md_slot(Md* md);       // md_ and what state() reports of it
 
   // Copies between the descriptor and the copy buffer for prepared
   // [pos, pos + len).
@@ -132,6 +133,8 @@ class Command {
   size_t priv_size_;
   u32 gfp_;
   Md* md_ = nullptr;
+  u32 md_kind_ = 0;  // md_->core_kind(), 0 without md
+  u32 md_dir_ = 3;   // md_->dir(), DMA_NONE (3) without md
 
   // Prepared state.
   u32 nest_ = 0;
