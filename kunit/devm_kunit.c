@@ -143,7 +143,12 @@ static void devm_bind_unbind_test(struct kunit *test)
 	ctx->c = c;
 	ctx->md = kva_md(test);
 	ctx->pool_md = kva_md(test);
-	KUNIT_ASSERT_EQ(test, 0, platform_driver_register(&devm_driver));
+	/*
+	 * Owned by no module: where KUnit runs the suites while the module is
+	 * still coming (6.1), its sysfs entry to link the driver to does not
+	 * exist yet. The driver is gone before the case ends.
+	 */
+	KUNIT_ASSERT_EQ(test, 0, __platform_driver_register(&devm_driver, NULL));
 	KUNIT_ASSERT_EQ(test, 0, kunit_add_action_or_reset(test, unregister_driver,
 							   &devm_driver));
 

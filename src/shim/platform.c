@@ -565,6 +565,12 @@ int iodma_plat_cb_alloc(void *dev, unsigned long long size, int dir,
 			       (__force gfp_t)gfp | __GFP_NOWARN);
 	if (!page)
 		return -ENOMEM;
+	/*
+	 * A successful allocation's handle is valid; asking anyway is what
+	 * DMA-API debug wants where it books dma_alloc_pages() as a streaming
+	 * mapping (6.1: "failed to check map error" at free).
+	 */
+	WARN_ON_ONCE(dma_mapping_error(d, handle));
 	out->cpu = page_address(page);
 	out->dma = handle;
 	out->cookie = IODMA_CB_DMA_PAGES;
