@@ -23,6 +23,8 @@
 #                      against the installed files
 #   make check-dkms    the .deb built, DKMS-built for Debian's 6.12 and 6.1
 #                      and the edu demo run on each (subset of runs)
+#   make check-trace   the edu demo with iodma's trace events on, every
+#                      record matched with the transfers (both test kernels)
 #   make clean         remove build products (out/)
 
 KDIR ?= /lib/modules/$(shell uname -r)/build
@@ -31,6 +33,7 @@ OUT := $(CURDIR)/out
 
 .PHONY: all modules demo bench fuzz check check-host check-style check-checkers check-kunit check-demo clean
 .PHONY: install uninstall install-dkms-source deb check-install check-dkms
+.PHONY: check-trace
 
 all: modules
 
@@ -85,6 +88,9 @@ check-install:
 check-dkms:
 	@scripts/check-dkms.sh
 
+check-trace:
+	@scripts/check-trace.sh
+
 # Every stage runs even when an earlier one fails; the summary counts a
 # stage that produced no result as one failure.
 check:
@@ -97,8 +103,9 @@ check:
 	-@scripts/demo.sh test
 	-@scripts/check-install.sh
 	-@scripts/check-dkms.sh
+	-@scripts/check-trace.sh
 	@[ ! -s $(OUT)/results/kunit-skips ] || cat $(OUT)/results/kunit-skips
-	@scripts/summary.sh $(OUT)/results style checkers host fuzz kunit demo install dkms
+	@scripts/summary.sh $(OUT)/results style checkers host fuzz kunit demo install dkms trace
 
 clean:
 	rm -rf $(OUT)
