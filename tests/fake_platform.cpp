@@ -1098,13 +1098,13 @@ void iodma_plat_unlock(unsigned long flags) {
   st().locked = false;
 }
 
-void iodma_plat_event_copy_buffer(void* dev, const void* cmd,
+void iodma_plat_event_copy_buffer(void* dev, unsigned long long cmd_id,
                                   unsigned long long offset,
                                   unsigned long long length, int dir,
                                   unsigned int reason, int result) {
   (void)dev;
   st().cb_events.push_back(
-      fake::CbEvent{cmd, offset, length, dir, reason, result});
+      fake::CbEvent{cmd_id, offset, length, dir, reason, result});
 }
 
 }  // extern "C"

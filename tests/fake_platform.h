@@ -153,7 +153,7 @@ std::vector<std::string> take_dma_errors();
 
 // iodma_plat_event_copy_buffer() calls, in order.
 struct CbEvent {
-  const void* cmd;
+  uint64_t cmd_id;
   uint64_t offset, length;
   int dir;
   unsigned reason;

@@ -112,7 +112,10 @@ TEST_F(StatsTest, CopyBufferEngagementBytesAndEvents) {
   EXPECT_EQ(cs.cb_bytes, 2 * 8192u);
   ASSERT_EQ(fake::cb_events().size(), 1u);
   const fake::CbEvent& e = fake::cb_events()[0];
-  EXPECT_EQ(e.cmd, static_cast<const void*>(c));
+  iodma_core_cmd_state st{};
+  ASSERT_EQ(iodma_core_cmd_snapshot(c, &st), 0);
+  EXPECT_NE(st.id, 0u);
+  EXPECT_EQ(e.cmd_id, st.id);
   EXPECT_EQ(e.offset, 0u);
   EXPECT_EQ(e.length, 8192u);
   EXPECT_EQ(e.dir, static_cast<int>(kFromDev));
@@ -170,7 +173,6 @@ TEST_F(StatsTest, DeviceRecordAllocationFailureLeavesNothing) {
 // The list of prepared commands, and a command abandoned while prepared.
 TEST_F(StatsTest, PreparedListAndAbandon) {
   iodma_cmd* idle = cmd();
-  (void)idle;
   iodma_cmd* c = cmd();
   ASSERT_EQ(iodma_core_cmd_set_md(c, kva_md(0x100000, 4 * 4096, kToDev), 0), 0);
   ASSERT_EQ(iodma_core_cmd_prepare(c, 4096, 4096, 0), 0);
@@ -184,6 +186,9 @@ TEST_F(StatsTest, PreparedListAndAbandon) {
       &seen);
   ASSERT_EQ(seen.size(), 1u) << "only the prepared command";
   EXPECT_EQ(seen[0].cmd, c);
+  iodma_core_cmd_state idle_st{};
+  ASSERT_EQ(iodma_core_cmd_snapshot(idle, &idle_st), 0);
+  EXPECT_NE(seen[0].id, idle_st.id) << "ids are unique";
   EXPECT_EQ(seen[0].dev, &dev_);
   EXPECT_EQ(seen[0].nest, 2u);
   EXPECT_EQ(seen[0].offset, 4096u);

@@ -149,6 +149,7 @@ int Command::refresh_device() {
 void Command::state(iodma_core_cmd_state* out) const {
   *out = iodma_core_cmd_state{};
   out->cmd = reinterpret_cast<const iodma_cmd*>(this);
+  out->id = link_.id;
   out->dev = dev_;
   out->nest = nest_;
   if (nest_ > 0) {

@@ -181,6 +181,8 @@ unsigned int iodma_core_err_slot(int err);
 /* What a command is doing, for the list of prepared commands. */
 struct iodma_core_cmd_state {
 	const struct iodma_cmd *cmd;
+	/* unique since module load, from 1 (pointers print hashed, or not) */
+	unsigned long long id;
 	void *dev;
 	unsigned int nest;		/* 0: not prepared */
 	unsigned long long offset;	/* prepared range in the descriptor */

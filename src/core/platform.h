@@ -217,13 +217,14 @@ void iodma_plat_unlock(unsigned long flags);
 #define IODMA_PLAT_CB_FORCED 2	   /* synchronize(FORCE_DOUBLE_BUFFER) */
 
 /*
- * Event: command @cmd of @dev tried to move its prepared range [@offset,
- * @offset + @length) of the descriptor to a copy buffer, for @reason
+ * Event: command @cmd_id (iodma_core_cmd_state's id) of @dev tried to
+ * move its prepared range [@offset, @offset + @length) of the descriptor
+ * to a copy buffer, for @reason
  * (IODMA_PLAT_CB_*), with @result (0 or a negative errno). Only on the
  * copy-buffer path, which allocates and copies anyway: the kernel makes it
  * the iodma:copy_buffer trace event.
  */
-void iodma_plat_event_copy_buffer(void *dev, const void *cmd,
+void iodma_plat_event_copy_buffer(void *dev, unsigned long long cmd_id,
 				  unsigned long long offset,
 				  unsigned long long length, int dir,
 				  unsigned int reason, int result);

@@ -25,6 +25,7 @@ namespace {
 // Plain zero-initialised data: no constructor runs for it.
 struct Registry {
   DeviceRecord* devices;
+  u64 last_id;
   // Devices that no longer have a live command, and failed creations.
   iodma_core_stats gone;
 };
@@ -57,6 +58,7 @@ void sum_device(const DeviceRecord& r, iodma_core_stats* out) {
 void link_into(DeviceRecord* r, Command* cmd) {
   RegistryLink& l = cmd->link();
   l.rec = r;
+  l.id = ++g_registry.last_id;
   l.prev = nullptr;
   l.next = r->cmds;
   if (r->cmds != nullptr) r->cmds->link().prev = cmd;

@@ -19,6 +19,7 @@ struct RegistryLink {
   Command* prev = nullptr;
   Command* next = nullptr;
   DeviceRecord* rec = nullptr;  // nullptr: not registered
+  u64 id = 0;  // unique since load, from 1: names the command in traces
 };
 
 // The slot of failures[] that counts `err` (a negative errno).

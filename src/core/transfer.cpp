@@ -234,7 +234,7 @@ int Command::prepare(u64 offset, u64 length, u32 flags) {
     unmap_device(IODMA_PLAT_SKIP_CPU_SYNC);
     const int result = cb_err == kOk ? kOk : (unreachable ? err : cb_err);
     iodma_plat_event_copy_buffer(
-        dev_, this, offset_, length_, static_cast<int>(dir_),
+        dev_, link_.id, offset_, length_, static_cast<int>(dir_),
         unreachable ? IODMA_PLAT_CB_UNREACHABLE : IODMA_PLAT_CB_SPEC, result);
     if (cb_err != kOk) {
       unpin();
@@ -312,7 +312,7 @@ int Command::synchronize(u64 offset, u64 length, bool whole, u32 options) {
   if ((options & IODMA_CORE_SYNC_FORCE_DOUBLE_BUFFER) != 0 &&
       via_ != Via::kCopy) {
     int err = alloc_copy_buffer();
-    iodma_plat_event_copy_buffer(dev_, this, offset_, length_,
+    iodma_plat_event_copy_buffer(dev_, link_.id, offset_, length_,
                                  static_cast<int>(dir_), IODMA_PLAT_CB_FORCED,
                                  err);
     if (err != kOk) return err;

@@ -147,8 +147,8 @@ static void iodma_prepared_line(const struct iodma_core_cmd_state *st,
 	const struct iodma_core_spec *sp = &st->spec;
 	unsigned int map = sp->mapping & ~IODMA_CORE_ITERATE_ONLY;
 
-	seq_printf(m, "cmd=%p device=%s range=%#llx+%#llx nest=%u dir=%s md=%s copy_buffer=%s",
-		   st->cmd, dev_name(st->dev), st->offset, st->length, st->nest,
+	seq_printf(m, "cmd=%llu device=%s range=%#llx+%#llx nest=%u dir=%s md=%s copy_buffer=%s",
+		   st->id, dev_name(st->dev), st->offset, st->length, st->nest,
 		   st->dir < ARRAY_SIZE(iodma_dirs) ? iodma_dirs[st->dir] : "?",
 		   st->md_kind < ARRAY_SIZE(iodma_md_kinds) ?
 		   iodma_md_kinds[st->md_kind] : "?",

@@ -18,8 +18,8 @@ void iodma_cmd_release_managed(struct device *dev, struct iodma_cmd *cmd)
 	struct iodma_core_cmd_state was;
 
 	if (iodma_core_cmd_abandon(cmd, &was))
-		dev_warn(dev, "iodma: command %p still prepared at unbind (range %#llx+%#llx, nest %u%s): completed\n",
-			 cmd, was.offset, was.length, was.nest,
+		dev_warn(dev, "iodma: command %llu still prepared at unbind (range %#llx+%#llx, nest %u%s): completed\n",
+			 was.id, was.offset, was.length, was.nest,
 			 was.copy_buffer ? ", copy buffer" : "");
 }
 

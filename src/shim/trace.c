@@ -29,17 +29,18 @@ void iodma_trace_view(const struct iodma_cmd *cmd, struct iodma_trace_view *v)
 		return;
 	}
 	strscpy(v->dev, dev_name(st.dev), sizeof(v->dev));
+	v->id = st.id;
 	v->mapping = st.spec.mapping;
 	v->dir = st.md_kind ? st.dir : DMA_NONE;
 	v->nest = st.nest;
 	v->copy_buffer = st.copy_buffer;
 }
 
-void iodma_plat_event_copy_buffer(void *dev, const void *cmd,
+void iodma_plat_event_copy_buffer(void *dev, unsigned long long cmd_id,
 				  unsigned long long offset,
 				  unsigned long long length, int dir,
 				  unsigned int reason, int result)
 {
-	trace_copy_buffer(dev_name(dev), cmd, offset, length, dir, reason,
+	trace_copy_buffer(dev_name(dev), cmd_id, offset, length, dir, reason,
 			  result);
 }

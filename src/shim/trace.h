@@ -21,6 +21,7 @@ struct iodma_cmd;
 /* What a trace record says about a command, as it is now. */
 struct iodma_trace_view {
 	char dev[32];		/* dev_name(), cut; "-" for a bad command */
+	u64 id;			/* the command's id (0: a bad command) */
 	u32 mapping;		/* enum iodma_mapping | IODMA_ITERATE_ONLY */
 	u32 dir;		/* enum dma_data_direction of the descriptor */
 	u32 nest;		/* prepare nesting, 0 when not prepared */
@@ -43,7 +44,7 @@ DECLARE_EVENT_CLASS(iodma_range_op,
 			     u64 length, unsigned int flags, int result),
 		    TP_ARGS(cmd, offset, length, flags, result),
 		    TP_STRUCT__entry(__array(char, dev, 32)
-				     __field(const void *, cmd)
+				     __field(u64, cmd)
 				     __field(u64, offset)
 				     __field(u64, length)
 				     __field(unsigned int, flags)
@@ -56,7 +57,7 @@ DECLARE_EVENT_CLASS(iodma_range_op,
 
 				   iodma_trace_view(cmd, &v);
 				   memcpy(__entry->dev, v.dev, sizeof(v.dev));
-				   __entry->cmd = cmd;
+				   __entry->cmd = v.id;
 				   __entry->offset = offset;
 				   __entry->length = length;
 				   __entry->flags = flags;
@@ -65,7 +66,7 @@ DECLARE_EVENT_CLASS(iodma_range_op,
 				   __entry->nest = v.nest;
 				   __entry->copy_buffer = v.copy_buffer;
 				   __entry->result = result;),
-		    TP_printk("dev=%s cmd=%p offset=%llu length=%llu flags=%#x mapping=%s%s dir=%s nest=%u copy_buffer=%d result=%d",
+		    TP_printk("dev=%s cmd=%llu offset=%llu length=%llu flags=%#x mapping=%s%s dir=%s nest=%u copy_buffer=%d result=%d",
 			      __entry->dev, __entry->cmd, __entry->offset,
 			      __entry->length, __entry->flags,
 			      iodma_show_mapping(__entry->mapping),
@@ -97,7 +98,7 @@ TRACE_EVENT(gen_segments,
 		     u32 room, u32 count, int result),
 	    TP_ARGS(cmd, offset, end, room, count, result),
 	    TP_STRUCT__entry(__array(char, dev, 32)
-			     __field(const void *, cmd)
+			     __field(u64, cmd)
 			     __field(u64, offset)
 			     __field(u64, end)
 			     __field(u32, room)
@@ -109,7 +110,7 @@ TRACE_EVENT(gen_segments,
 
 			   iodma_trace_view(cmd, &v);
 			   memcpy(__entry->dev, v.dev, sizeof(v.dev));
-			   __entry->cmd = cmd;
+			   __entry->cmd = v.id;
 			   __entry->offset = offset;
 			   __entry->end = end;
 			   __entry->room = room;
@@ -117,7 +118,7 @@ TRACE_EVENT(gen_segments,
 			   __entry->mapping = v.mapping;
 			   __entry->copy_buffer = v.copy_buffer;
 			   __entry->result = result;),
-	    TP_printk("dev=%s cmd=%p offset=%llu end=%llu room=%u count=%u mapping=%s copy_buffer=%d result=%d",
+	    TP_printk("dev=%s cmd=%llu offset=%llu end=%llu room=%u count=%u mapping=%s copy_buffer=%d result=%d",
 		      __entry->dev, __entry->cmd, __entry->offset,
 		      __entry->end, __entry->room, __entry->count,
 		      iodma_show_mapping(__entry->mapping),
@@ -125,11 +126,11 @@ TRACE_EVENT(gen_segments,
 
 /* A prepared range moved (or not, @result) to iodma's copy buffer. */
 TRACE_EVENT(copy_buffer,
-	    TP_PROTO(const char *dev, const void *cmd, u64 offset, u64 length,
+	    TP_PROTO(const char *dev, u64 cmd, u64 offset, u64 length,
 		     int dir, unsigned int reason, int result),
 	    TP_ARGS(dev, cmd, offset, length, dir, reason, result),
 	    TP_STRUCT__entry(__array(char, dev, 32)
-			     __field(const void *, cmd)
+			     __field(u64, cmd)
 			     __field(u64, offset)
 			     __field(u64, length)
 			     __field(int, dir)
@@ -142,7 +143,7 @@ TRACE_EVENT(copy_buffer,
 			   __entry->dir = dir;
 			   __entry->reason = reason;
 			   __entry->result = result;),
-	    TP_printk("dev=%s cmd=%p offset=%llu length=%llu dir=%s reason=%s result=%d",
+	    TP_printk("dev=%s cmd=%llu offset=%llu length=%llu dir=%s reason=%s result=%d",
 		      __entry->dev, __entry->cmd, __entry->offset,
 		      __entry->length, iodma_show_dir(__entry->dir),
 		      __print_symbolic(__entry->reason, { 0, "spec" },
