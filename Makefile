@@ -28,6 +28,8 @@
 #   make check-docs    the docs stage: render, then judge the reference
 #   make check-static  sparse (make C=2) on the C shim and KUnit suites,
 #                      clang-tidy (.clang-tidy) on the C++ core
+#   make check-trace   the edu demo with iodma's trace events on, every
+#                      record matched with the transfers (both test kernels)
 #   make clean         remove build products (out/)
 
 KDIR ?= /lib/modules/$(shell uname -r)/build
@@ -36,7 +38,7 @@ OUT := $(CURDIR)/out
 
 .PHONY: all modules demo bench fuzz check check-host check-style check-checkers check-kunit check-demo clean
 .PHONY: install uninstall install-dkms-source deb check-install check-dkms
-.PHONY: docs check-docs check-static
+.PHONY: docs check-docs check-static check-trace
 
 all: modules
 
@@ -100,6 +102,9 @@ check-docs:
 check-static:
 	@scripts/check-static.sh
 
+check-trace:
+	@scripts/check-trace.sh
+
 # Every stage runs even when an earlier one fails; the summary counts a
 # stage that produced no result as one failure.
 check:
@@ -114,8 +119,9 @@ check:
 	-@scripts/demo.sh test
 	-@scripts/check-install.sh
 	-@scripts/check-dkms.sh
+	-@scripts/check-trace.sh
 	@[ ! -s $(OUT)/results/kunit-skips ] || cat $(OUT)/results/kunit-skips
-	@scripts/summary.sh $(OUT)/results style docs static checkers host fuzz kunit demo install dkms
+	@scripts/summary.sh $(OUT)/results style docs static checkers host fuzz kunit demo install dkms trace
 
 clean:
 	rm -rf $(OUT)

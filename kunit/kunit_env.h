@@ -74,4 +74,11 @@ struct iodma_test_live {
 
 void iodma_test_live(struct iodma_test_live *out);
 
+/*
+ * The counters /sys/kernel/debug/iodma/ shows (src/shim/debugfs.c), in the
+ * core's own layout.
+ */
+#include "../src/core/core_api.h"
+int iodma_stats_read(struct device *dev, struct iodma_core_stats *out);
+
 #endif /* IODMA_KUNIT_ENV_H */

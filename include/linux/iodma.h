@@ -212,4 +212,17 @@ struct iodma_cmd *iodma_pool_get(struct iodma_pool *pool, bool wait);
 void iodma_pool_put(struct iodma_pool *pool, struct iodma_cmd *cmd);
 void iodma_pool_destroy(struct iodma_pool *pool);
 
+/*
+ * Managed commands and pools (devres): released when @dev unbinds from its
+ * driver, a command still prepared then completed and reported once.
+ * Never pass them to iodma_cmd_destroy() / iodma_pool_destroy().
+ */
+struct iodma_cmd *devm_iodma_cmd_create(struct device *dev,
+					const struct iodma_spec *spec,
+					size_t priv_size, gfp_t gfp);
+struct iodma_pool *devm_iodma_pool_create(struct device *dev,
+					  const struct iodma_spec *spec,
+					  size_t priv_size, unsigned int count,
+					  gfp_t gfp);
+
 #endif /* _LINUX_IODMA_H */

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Usage: scripts/tests/run-checker-tests.sh
 # The checkers' own tests: seconds, no kernel build, no QEMU. Crafted logs
-# (scripts/tests/ktap/, scripts/tests/demo/) go through ktap-check.py,
+# (scripts/tests/ktap/, scripts/tests/demo/, scripts/tests/trace/) go
+# through ktap-check.py, trace-check.py,
 # robustness-kunit.py, check-kunit.sh --no-run, run-qemu.sh (with a fake
 # QEMU), summary.sh and demo-report.py. A good run must pass with exact
 # counts; each broken one (missing suite, suite that did not initialise,
@@ -629,6 +630,48 @@ docs_case dash-as-empty-list 1 "5 1" \
 	"FAIL docs: no empty list item"
 docs_case judge-says-nothing 1 "1 1" \
 	"FAIL docs: scripts/docs-check.py crashed or reported nothing (exit 0)"
+# trace_case NAME EDIT RC COUNTS TEXT...: scripts/tests/trace/good.log (six
+# edu-demo transfers of a swiotlb/28 run and their trace records) changed
+# by the sed script EDIT ("-": unchanged), through trace-check.py.
+trace_case() {
+	local name=$1 edit=$2 want_rc=$3 counts=$4
+	shift 4
+	local d=$tmp/trace-$name
+	mkdir -p "$d"
+	if [ "$edit" = - ]; then
+		cp "$data/trace/good.log" "$d/ktap.log"
+	else
+		sed -e "$edit" "$data/trace/good.log" >"$d/ktap.log"
+	fi
+	echo "9 9" >"$d.counts"
+	run "$d.out" python3 "$scripts/trace-check.py" --counts "$d.counts" "t=$d"
+	expect_rc "$want_rc"
+	expect_file "$d.counts" "$counts"
+	expect_out "$@"
+	expect_no Traceback
+	verdict "trace-check: $name"
+}
+t=000000001b3fbe93 # the test command of good.log
+trace_case good - 0 "7 0" "trace [t]: 6 transfers, 55 records, 7 passed, 0 failed"
+trace_case missing-gen-record "0,/gen_segments: dev=[^ ]* cmd=$t/{//d}" 1 "6 1" \
+	"FAIL t: transfer 1 (user 1 to-device): 0 test gen_segments records, the transfer made 1 calls"
+trace_case missing-copy-buffer "0,/copy_buffer: dev=[^ ]* cmd=$t/{//d}" 1 "6 1" \
+	"FAIL t: transfer 1 (user 1 to-device): 0 test copy_buffer records, want 1"
+trace_case missing-synchronize "0,/synchronize: /{//d}" 1 "6 1" \
+	"FAIL t: transfer 2 (user 1 from-device): 0 test synchronize records, want 1"
+trace_case failed-complete "0,/complete: dev=[^ ]* cmd=$t/{//s/result=0/result=-5/}" 1 "6 1" \
+	"FAIL t: transfer 1 (user 1 to-device): test complete 0+1 result -5, want 0+1 result 0"
+trace_case wrong-length "0,/prepare: dev=[^ ]* cmd=$t/{//s/length=1 /length=2 /}" 1 "6 1" \
+	"FAIL t: transfer 1 (user 1 to-device): test prepare 0+2 result 0, want 0+1 result 0"
+trace_case third-command "0,/prepare: dev=[^ ]* cmd=$t/{//{p;s/cmd=$t/cmd=00000000deadbeef/}}" 1 "6 1" \
+	"FAIL t: transfer 1 (user 1 to-device): records of a third command"
+trace_case overrun "s/overrun=0/overrun=3/" 1 "6 1" "FAIL t: trace: 3 trace records lost (overrun)"
+trace_case cut-short "/IODMA-TRACE-END/d" 1 "6 1" "FAIL t: trace: trace cut short"
+trace_case untraced-transfer "/DEMO|swiotlb|user|65536|from-device/a DEMO|swiotlb|kmalloc|1|to-device|1|1|yes|1|OK" \
+	1 "6 2" "FAIL t: transfer 7 (kmalloc 1 to-device): not traced" \
+	"FAIL t: trace: 6 transfers traced, 7 reported"
+trace_case no-trace "/IODMA-TRACE-BEGIN/,\$d" 1 "0 7" "FAIL t: trace: no trace (IODMA-TRACE-BEGIN missing)" \
+	"FAIL t: transfer 1 (user 1 to-device): not traced"
 
 echo "$p $f" >"$results/checkers"
 echo "checker-tests: $p passed, $f failed"
