@@ -29,8 +29,11 @@ unsigned long iodma_kunit_vm_mmap(struct kunit *test, struct file *file,
 #define kunit_vm_mmap iodma_kunit_vm_mmap
 #endif
 /* KUnit test attributes (speed): a macro, tested as such, no probe needed. */
-#ifndef KUNIT_CASE_SLOW
-#define KUNIT_CASE_SLOW(test_name) KUNIT_CASE(test_name)
+#ifdef KUNIT_CASE_PARAM_ATTR
+#define KUNIT_CASE_PARAM_SLOW(test_name, gen)				\
+	KUNIT_CASE_PARAM_ATTR(test_name, gen, { .speed = KUNIT_SPEED_SLOW })
+#else
+#define KUNIT_CASE_PARAM_SLOW(test_name, gen) KUNIT_CASE_PARAM(test_name, gen)
 #endif
 
 /* The configuration name the runner booted (direct, swiotlb, iommu-*...). */
