@@ -4,9 +4,9 @@
 # architectures in IODMA_ARCHES, x86_64 alone unless set, or those named
 # with --kernel): build (or reuse) its test kernel, build iodma and its
 # KUnit module against it (cross-compiled for another architecture), and
-# run the KUnit suites in every QEMU configuration of its architecture
-# (default: all of them; CONFIGs name some), two guests at a time across
-# all kernels.
+# run the KUnit suites in every QEMU configuration of the line (default:
+# its configs column; CONFIGs name others), as many guests at a time as
+# the host has cores across all kernels, never two multi-vCPU ones.
 # Logs in out/kunit/<line>/<config>/. Prints one line per kernel and
 # configuration, one per kernel, the skips that scripts/lib/expected-skips
 # allows, by name ("skipped on <line>: <suite>.<case>: <reason>", also in
@@ -35,7 +35,8 @@ while [ $# -gt 0 ]; do
 	shift
 done
 [ ${#lines[@]} -gt 0 ] || lines=("${IODMA_KERNELS[@]}")
-# The configurations of each line: those named, or all of its architecture's.
+# The configurations of each line: those named on the command line, or the
+# line's own (the configs column of scripts/lib/kernels.sh).
 declare -A lcfgs=() larch=() lsuites=()
 allcfgs=()
 for line in "${lines[@]}"; do
@@ -45,7 +46,7 @@ for line in "${lines[@]}"; do
 	if [ $# -gt 0 ]; then
 		lcfgs[$line]="$*"
 	else
-		lcfgs[$line]="${ARCH_CONFIGS[*]}"
+		lcfgs[$line]=$KERNEL_CONFIGS
 	fi
 	for cfg in ${lcfgs[$line]}; do
 		qemu_config "$cfg" "$ARCH_NAME" # dies on a configuration it lacks

@@ -22,8 +22,10 @@
 #   demo        the runs of `make demo` on the stock kernel (config/bits)
 #   pkgs        the Debian packages a build for this architecture needs
 #               beyond KERNEL_BUILD_PKGS (comma separated, '-': none)
-#   configs     the QEMU configurations (scripts/lib/qemu-configs.sh) its
-#               KUnit runs use, comma separated
+#   configs     every QEMU configuration (scripts/lib/qemu-configs.sh) of
+#               the architecture, comma separated, multi-vCPU ones first
+#               (scripts/check-kunit.sh starts them in this order); a kernel
+#               line's configs "all" means these
 #   suites      KUnit suites its kernels build beyond kunit/*.c (Kbuild
 #               decides by the kernel's features; the judges then expect
 #               them), comma separated ('-': none)
@@ -43,6 +45,9 @@
 #               this line's test kernel: all six on the first line; one per
 #               DMA path, both engine widths among them, on the others (every
 #               KUnit suite still runs in every configuration on each line)
+#   configs     the QEMU configurations (scripts/lib/qemu-configs.sh) make
+#               check runs every KUnit suite in on this line's test kernel,
+#               comma separated, or "all" (its architecture's configs)
 IODMA_ARCH_TABLE='
 #arch   karch  kconfig          cross              base                     debarch  qemu                                console  demo                                                                               pkgs                                                                                  configs                                                  suites
 x86_64  x86    CONFIG_X86_64    -                  test-kernel.config       amd64    qemu-system-x86_64,qemu-system-x86  ttyS0    direct/28,direct/64,swiotlb/28,swiotlb/64,iommu-strict/28,iommu-strict/64          -                                                                                     smp4,direct,swiotlb,swiotlb-tiny,iommu-strict,iommu-lazy  -
@@ -50,10 +55,10 @@ arm64   arm64  CONFIG_ARM64     aarch64-linux-gnu- test-kernel-arm64.config arm6
 '
 
 IODMA_KERNEL_TABLE='
-#line       arch    source             fragment                 image                  stock                   kbuild             demo
-6.12        x86_64  linux-source-6.12  test-kernel-6.12.config  arch/x86/boot/bzImage  6\.12\.[0-9]+\+deb12    linux-kbuild-$rel  direct/28,direct/64,swiotlb/28,swiotlb/64,iommu-strict/28,iommu-strict/64
-6.1         x86_64  linux-source-6.1   test-kernel-6.1.config   arch/x86/boot/bzImage  6\.1\.0-[0-9]+          linux-kbuild-6.1   direct/28,swiotlb/64,iommu-strict/28
-6.12-arm64  arm64   linux-source-6.12  -                        arch/arm64/boot/Image  6\.12\.[0-9]+\+deb12    linux-kbuild-$rel  direct/32,noncoherent/64,swiotlb/64,smmuv3/28,smmuv3-noncoherent/28
+#line       arch    source             fragment                 image                  stock                   kbuild             demo                                                                          configs
+6.12        x86_64  linux-source-6.12  test-kernel-6.12.config  arch/x86/boot/bzImage  6\.12\.[0-9]+\+deb12    linux-kbuild-$rel  direct/28,direct/64,swiotlb/28,swiotlb/64,iommu-strict/28,iommu-strict/64  all
+6.1         x86_64  linux-source-6.1   test-kernel-6.1.config   arch/x86/boot/bzImage  6\.1\.0-[0-9]+          linux-kbuild-6.1   direct/28,swiotlb/64,iommu-strict/28                                          all
+6.12-arm64  arm64   linux-source-6.12  -                        arch/arm64/boot/Image  6\.12\.[0-9]+\+deb12    linux-kbuild-$rel  direct/32,noncoherent/64,swiotlb/64,smmuv3/28,smmuv3-noncoherent/28        all
 '
 
 # The architectures whose lines run by default (make check, check-kunit.sh
@@ -163,21 +168,23 @@ arch_busybox() {
 
 # kernel_row LINE: set KERNEL_LINE, KERNEL_ARCH, KERNEL_SOURCE,
 # KERNEL_FRAGMENT (absolute path, or empty for none), KERNEL_IMAGE,
-# KERNEL_STOCK, KERNEL_KBUILD and KERNEL_DEMO_RUNS (space separated) for
-# LINE, and its architecture's ARCH_* (arch_row); die if the table has no
-# such line.
+# KERNEL_STOCK, KERNEL_KBUILD, KERNEL_DEMO_RUNS (space separated) and
+# KERNEL_CONFIGS (space separated, "all" expanded) for LINE, and its
+# architecture's ARCH_* (arch_row); die if the table has no such line.
 kernel_row() {
 	local row
 	row=$(printf '%s\n' "$IODMA_KERNEL_TABLE" |
 		awk -v l="$1" '$1 !~ /^#/ && $1 == l')
 	[ -n "$row" ] || die "unknown kernel line '$1' (known: ${IODMA_ALL_KERNELS[*]})"
 	read -r KERNEL_LINE KERNEL_ARCH KERNEL_SOURCE KERNEL_FRAGMENT KERNEL_IMAGE \
-		KERNEL_STOCK KERNEL_KBUILD KERNEL_DEMO_RUNS <<<"$row"
+		KERNEL_STOCK KERNEL_KBUILD KERNEL_DEMO_RUNS KERNEL_CONFIGS <<<"$row"
 	if [ "$KERNEL_FRAGMENT" = - ]; then
 		KERNEL_FRAGMENT=
 	else
 		KERNEL_FRAGMENT=$IODMA_TOP/scripts/kernel/$KERNEL_FRAGMENT
 	fi
 	KERNEL_DEMO_RUNS=${KERNEL_DEMO_RUNS//,/ }
+	KERNEL_CONFIGS=${KERNEL_CONFIGS//,/ }
 	arch_row "$KERNEL_ARCH"
+	[ "$KERNEL_CONFIGS" != all ] || KERNEL_CONFIGS="${ARCH_CONFIGS[*]}"
 }
