@@ -8,6 +8,7 @@
 #include <linux/err.h>
 #include <linux/fs.h>
 #include <linux/highmem.h>
+#include <linux/ioport.h>
 #include <linux/iommu.h>
 #include <linux/kthread.h>
 #include <linux/mm.h>
@@ -163,6 +164,41 @@ bool iodma_kunit_dev_rw(struct device *dev, u64 dma, void *buf, size_t n,
 		n -= k;
 	}
 	return true;
+}
+
+unsigned int iodma_kunit_narrow_mask(struct kunit *test, struct device *dev,
+				     unsigned int want)
+{
+	unsigned int bits;
+
+	for (bits = want; bits < 64; bits++) {
+		u64 top = 1ULL << bits;
+
+		/* No memory above 2^bits: nothing left to keep out of reach. */
+		if (region_intersects(top, PHYS_ADDR_MAX - top,
+				      IORESOURCE_SYSTEM_RAM,
+				      IORES_DESC_NONE) == REGION_DISJOINT)
+			break;
+		if (!dma_set_mask_and_coherent(dev, DMA_BIT_MASK(bits))) {
+			if (bits != want)
+				kunit_info(test, "a %u-bit DMA mask instead of %u: the narrowest this platform gives the device",
+					   bits, want);
+			return bits;
+		}
+	}
+	KUNIT_FAIL(test,
+		   "no DMA mask of %u bits or more with memory above it that the platform accepts",
+		   want);
+	return 0;
+}
+
+bool iodma_kunit_platform_bounces_within(struct device *dev, u64 limit)
+{
+	struct io_tlb_mem *mem = dev->dma_io_tlb_mem;
+
+	/* is_swiotlb_active(), which not every kernel exports. */
+	return mem && mem->nslabs &&
+	       phys_to_dma(dev, iodma_kunit_swiotlb_end(dev) - 1) <= limit;
 }
 
 phys_addr_t iodma_kunit_swiotlb_end(struct device *dev)

@@ -73,6 +73,26 @@ phys_addr_t iodma_kunit_dev_phys(struct device *dev, u64 dma);
  */
 phys_addr_t iodma_kunit_swiotlb_end(struct device *dev);
 
+/*
+ * The narrowest DMA mask of at least @want bits that the platform gives
+ * @dev and above which the machine has memory, so that memory out of the
+ * mask's reach exists: @want itself on x86 (memory from 0, a 16 MiB DMA
+ * zone) and behind an IOMMU; on arm64's virt, whose memory starts at
+ * 1 GiB, dma-direct accepts no mask narrower than its DMA zone (all of
+ * the memory below 4 GiB): 32. Sets @dev's masks to it (the test restores
+ * them) and returns it; fails the test and returns 0 when there is none.
+ */
+unsigned int iodma_kunit_narrow_mask(struct kunit *test, struct device *dev,
+				     unsigned int want);
+
+/*
+ * Whether dma-direct has a swiotlb pool for @dev that lies wholly at or
+ * below bus address @limit: memory beyond a mask of @limit is then bounced
+ * within it by the platform itself (the tests' own view; iodma decides
+ * this from the memory zones).
+ */
+bool iodma_kunit_platform_bounces_within(struct device *dev, u64 limit);
+
 /* iodma's fault-injection test hooks (src/shim/platform.c, shim.h). */
 int iodma_test_fault(bool enable, int fail_at);
 

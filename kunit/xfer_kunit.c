@@ -382,29 +382,35 @@ static void free_page_action(void *p)
 }
 
 /*
- * A 28-bit engine (the edu device's reach): the copy buffer engages exactly
- * when the platform's addresses go above 2^28, for memory below 16 MiB
- * and for memory above 256 MiB; the device sees the right bytes either way,
- * and bytes it does not write come back unchanged.
+ * A narrow engine (the edu device's 28 bits, or the narrowest mask the
+ * platform gives with memory above it: iodma_kunit_narrow_mask()): the
+ * copy buffer engages exactly when the platform's addresses go above the
+ * mask, for memory of the lowest zone and for memory above the mask; the
+ * device sees the right bytes either way, and bytes it does not write come
+ * back unchanged.
  */
 static void xfer_copy_buffer_test(struct kunit *test)
 {
 	struct device *dev = iodma_kunit_edu_dev(test);
 	struct iodma_spec spec = { .format = IODMA_FMT_LITTLE32,
-				   .address_bits = 28,
 				   .max_segment_size = 4095 };
 	struct seglist *sl = kunit_kzalloc(test, sizeof(*sl), GFP_KERNEL);
 	bool translated = iodma_kunit_expect_translated();
 	bool force = !strncmp(iodma_kunit_config(), "swiotlb", 7);
 	struct iodma_seg32 seg[8];
+	unsigned int bits;
+	u64 top;
 	int round;
 
 	KUNIT_ASSERT_NOT_NULL(test, sl);
-	KUNIT_ASSERT_EQ(test, 0, dma_set_mask_and_coherent(dev, DMA_BIT_MASK(28)));
 	KUNIT_ASSERT_EQ(test, 0, kunit_add_action_or_reset(test, restore_masks, dev));
+	bits = iodma_kunit_narrow_mask(test, dev, 28);
+	KUNIT_ASSERT_GT(test, bits, 0U);
+	spec.address_bits = bits;
+	top = 1ULL << bits;
 
 	for (round = 0; round < 2; round++) {
-		struct page *pg = round ? page_above(test, SZ_256M) :
+		struct page *pg = round ? page_above(test, top) :
 					  alloc_page(GFP_DMA);
 		struct iodma_cmd *cmd;
 		struct iodma_md *md;
@@ -422,16 +428,20 @@ static void xfer_copy_buffer_test(struct kunit *test)
 		for (i = 0; i < PAGE_SIZE; i++)
 			kva[i] = pat(i, 3);
 		/*
-		 * Independently of iodma: an IOMMU maps below the 28-bit mask;
-		 * swiotlb=force bounces into its pool, which lies above 2^28
-		 * in these guests; direct mapping uses the physical address.
+		 * Independently of iodma: an IOMMU maps below the mask;
+		 * swiotlb=force bounces into its pool, above 2^28 on x86 and
+		 * below 4 GiB on arm64; direct mapping uses the physical
+		 * address, and beyond the mask dma-direct bounces through
+		 * swiotlb's pool where there is one (arm64 with memory above
+		 * 4 GiB), which the device reaches when it lies below.
 		 */
 		if (translated)
 			want_copy = false;
 		else if (force)
-			want_copy = iodma_kunit_swiotlb_end(dev) > SZ_256M;
+			want_copy = iodma_kunit_swiotlb_end(dev) > top;
 		else
-			want_copy = page_to_phys(pg) >= SZ_256M;
+			want_copy = page_to_phys(pg) + PAGE_SIZE > top &&
+				    !iodma_kunit_platform_bounces_within(dev, top - 1);
 
 		cmd = iodma_cmd_create(dev, &spec, 0, GFP_KERNEL);
 		KUNIT_ASSERT_NOT_ERR_OR_NULL(test, cmd);
@@ -448,7 +458,7 @@ static void xfer_copy_buffer_test(struct kunit *test)
 		KUNIT_EXPECT_EQ(test, off, (u64)PAGE_SIZE);
 		for (i = 0; i < n; i++)
 			KUNIT_EXPECT_LT(test, (u64)seg[i].addr + seg[i].len - 1,
-					(u64)SZ_256M);
+					top);
 		/* Filled from the md even with NO_SYNC: the device reads it. */
 		dev_access(test, dev, seg[0].addr, &got, 1, false);
 		KUNIT_EXPECT_EQ(test, got, pat(0, 3));

@@ -328,16 +328,26 @@ static void cache_platform_test(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, dev_is_dma_coherent(dev), (bool)want);
 }
 
-/* prepare cleans exactly the memory the device sees; complete invalidates it. */
+/*
+ * prepare cleans exactly the memory the device sees, and dma_need_sync()
+ * agrees that the device's addresses need maintenance; complete
+ * invalidates exactly that memory.
+ */
 static void cache_prepare_complete_test(struct kunit *test)
 {
 	struct cache_ctx *c = cache_setup(test);
 	struct ranges *cpu = &c->r_cpu, *dev = &c->r_dev, *want = &c->r_want;
 	struct ranges *none = &c->r_none;
 
+	unsigned int i;
+
 	log_start();
 	cache_prepare(test, c);
 	log_stop(test, cpu, dev);
+	/* The DMA layer's own answer: maintenance is due exactly then. */
+	for (i = 0; i < c->nseg; i++)
+		KUNIT_EXPECT_EQ_MSG(test, dma_need_sync(c->dev, c->seg[i].addr),
+				    !c->coherent, "segment %u", i);
 	device_ranges(test, c, 0, c->len, want);
 	expect_ranges(test, "prepare, for the device", dev, want);
 	expect_ranges(test, "prepare, for the CPU", cpu, none);

@@ -35,8 +35,13 @@ qemu_config() {
 	arm64/*)
 		# pauth-impdef: pointer authentication with QEMU's fast
 		# implementation-defined algorithm instead of QARMA under TCG.
+		# 4 GiB: virt's memory starts at 1 GiB, so this puts 1 GiB
+		# above 2^32. dma-direct gives no mask narrower than its DMA
+		# zone (all memory below 4 GiB here), so 32 bits is the
+		# narrowest engine, and memory beyond its reach must exist for
+		# the copy-buffer and bounce tests (iodma_kunit_narrow_mask()).
 		QEMU_ARGS=(-machine "virt,gic-version=3$(case $name in smmuv3*) echo ,iommu=smmuv3 ;; esac)"
-			-cpu max,pauth-impdef=on -smp 1 -m 1G -device "$edu")
+			-cpu max,pauth-impdef=on -smp 1 -m 4G -device "$edu")
 		QEMU_KTAP=(-device pci-serial,chardev=ktap) GUEST_KTAP=ttyS0
 		# An arm64 TCG guest among others on an overcommitted host stalls
 		# for tens of seconds at boot; the soft-lockup detector then
