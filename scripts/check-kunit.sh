@@ -124,7 +124,7 @@ if [ "$run" = 1 ]; then
 		IODMA_ARCH=${larch[$line]} IODMA_APPEND="log_buf_len=4M ${IODMA_APPEND:-}" \
 			"$IODMA_TOP/scripts/run-qemu.sh" "$cfg" "${image[$line]}" \
 			"$out/kunit/$line/initramfs.cpio.gz" "$out/kunit/$line/$cfg" \
-			"$(IFS=,; echo "${mods[*]}")" "$(qemu_timeout "$cfg")" &
+			"$(IFS=,; echo "${mods[*]}")" "$(qemu_timeout "$cfg" "${larch[$line]}")" &
 		[ "$vcpus" -gt 1 ] && smp_pid=$!
 	done
 	wait || true
