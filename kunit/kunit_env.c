@@ -8,6 +8,7 @@
 #include <linux/err.h>
 #include <linux/fs.h>
 #include <linux/highmem.h>
+#include <linux/iodma.h>
 #include <linux/ioport.h>
 #include <linux/iommu.h>
 #include <linux/kthread.h>
@@ -100,6 +101,16 @@ int iodma_kunit_expect_coherent(void)
 	if (!strcmp(v, "1"))
 		return 1;
 	return strcmp(v, "0") ? -1 : 0;
+}
+
+bool iodma_kunit_expect_physical_refused(u32 mapping)
+{
+	u32 mode = mapping & ~IODMA_ITERATE_ONLY;
+
+	if (mode != IODMA_BYPASSED && mode != IODMA_UNMAPPED)
+		return false;
+	return iodma_kunit_expect_translated() ||
+	       iodma_kunit_expect_coherent() == 0;
 }
 
 const char *iodma_kunit_config(void)

@@ -41,6 +41,14 @@ const char *iodma_kunit_config(void);
 /* Whether that configuration puts an IOMMU translation in front of edu. */
 bool iodma_kunit_expect_translated(void);
 /*
+ * Whether iodma refuses @mapping (an IODMA_* mapping mode, flags allowed)
+ * on edu in this configuration with -EOPNOTSUPP: BYPASSED and UNMAPPED
+ * behind an IOMMU, and on a non-coherent device, where SPEC.md 10.6 lets
+ * iodma refuse them rather than maintain caches for bare physical
+ * addresses (iodma does). As the runner describes the configuration.
+ */
+bool iodma_kunit_expect_physical_refused(u32 mapping);
+/*
  * Whether the configuration's edu device is cache-coherent, as the runner
  * says (iodma.coherent= on the kernel command line): 1 or 0, -1 if it
  * does not say.

@@ -59,7 +59,10 @@ static void limits_restore(void *p)
 	dma_set_coherent_mask(l->dev, l->coherent);
 }
 
-/* The edu device; its DMA limits are restored when the test ends. */
+/*
+ * The edu device with 64-bit DMA masks; its DMA limits are restored when
+ * the test ends.
+ */
 static struct device *shared_edu(struct kunit *test)
 {
 	struct device *dev = iodma_kunit_edu_dev(test);
@@ -73,6 +76,13 @@ static struct device *shared_edu(struct kunit *test)
 	l->mask = dma_get_mask(dev);
 	l->coherent = dev->coherent_dma_mask;
 	at_end(test, limits_restore, l);
+	/*
+	 * A device that reaches all memory, so that only the test's own
+	 * limits and the configuration (swiotlb=force) bounce: with memory
+	 * above 4 GiB (arm64's guests), a 32-bit mask would have dma-direct
+	 * bounce some buffers too.
+	 */
+	KUNIT_ASSERT_EQ(test, 0, dma_set_mask_and_coherent(dev, DMA_BIT_MASK(64)));
 	return dev;
 }
 
@@ -334,12 +344,17 @@ static void limits_sg_straddle_test(struct kunit *test)
 	KUNIT_ASSERT_NOT_NULL(test, sgt);
 	KUNIT_ASSERT_EQ(test, 0, sg_alloc_table(sgt, SG_N, GFP_KERNEL));
 	at_end(test, sgt_free_action, sgt);
-	/* Entry i: [64 KiB - 4 KiB, 64 KiB + 4 KiB) of block i. */
+	/*
+	 * Entry i: [64 KiB - 4 KiB, 64 KiB + 4 KiB) of block i (inside its
+	 * first page where pages are 64 KiB).
+	 */
 	for_each_sgtable_sg(sgt, sg, i) {
-		struct page *pg = nth_page(b->pg[i], (SZ_64K - SZ_4K) >> PAGE_SHIFT);
+		const size_t at = SZ_64K - SZ_4K;
+		struct page *pg = nth_page(b->pg[i], at >> PAGE_SHIFT);
 
-		sg_set_page(sg, pg, SG_ENTRY, 0);
-		fill(page_address(pg), SG_ENTRY, i * SG_ENTRY, 1);
+		sg_set_page(sg, pg, SG_ENTRY, offset_in_page(at));
+		fill(page_address(pg) + offset_in_page(at), SG_ENTRY,
+		     i * SG_ENTRY, 1);
 	}
 	set_limits(dev, SZ_64K, SZ_64K - 1);
 	cmd = tcmd(test, dev, &spec);
@@ -941,13 +956,19 @@ static void limits_foreign_mm_test(struct kunit *test)
  */
 
 /*
- * The guests' memory map (QEMU q35, SeaBIOS, 1 GiB): RAM below 0x9fc00 and
- * from 1 MiB to just below 1 GiB; the VGA hole and the BIOS above 640 KiB;
- * nothing at 1 GiB; MMIO near 4 GiB.
+ * The guests' memory map. x86 (QEMU q35, SeaBIOS, 1 GiB): RAM below
+ * 0x9fc00 and from 1 MiB to just below 1 GiB; the VGA hole and the BIOS
+ * above 640 KiB; nothing at 1 GiB; MMIO near 4 GiB. arm64 (QEMU virt):
+ * flash below 128 MiB, devices (the GIC at 128 MiB) below 1 GiB, RAM from
+ * 1 GiB. The end of RAM is read from the resource tree on both.
  */
+#define PHYS_EDU_BAR0	((phys_addr_t)0)
+#define PHYS_RAM_END	((phys_addr_t)1)
+#define PHYS_KMALLOC	(~(phys_addr_t)0)
+
 struct phys_case {
 	const char *name;
-	phys_addr_t addr;	/* 0: the edu device's BAR 0, ~0: kmalloc */
+	phys_addr_t addr;	/* or one of PHYS_* above */
 	size_t len;
 	int want;
 };
@@ -957,10 +978,14 @@ static const struct phys_case phys_cases[] = {
 	{ "vga_hole_last_page", 0xbf000, PAGE_SIZE, -EINVAL },
 	{ "bios_rom", 0xf0000, PAGE_SIZE, -EINVAL },
 	{ "ram_into_vga_hole", 0x9e000, 3 * PAGE_SIZE, -EINVAL },
-	{ "above_ram", SZ_1G, PAGE_SIZE, -EINVAL },
+	{ "above_ram", PHYS_RAM_END, PAGE_SIZE, -EINVAL },
+#ifdef CONFIG_X86
 	{ "ioapic", 0xfec00000, PAGE_SIZE, -EINVAL },
-	{ "edu_bar0", 0, PAGE_SIZE, -EINVAL },
-	{ "kmalloc_ram", ~(phys_addr_t)0, PAGE_SIZE, 0 },
+#else
+	{ "gic_distributor", 0x08000000, PAGE_SIZE, -EINVAL },
+#endif
+	{ "edu_bar0", PHYS_EDU_BAR0, PAGE_SIZE, -EINVAL },
+	{ "kmalloc_ram", PHYS_KMALLOC, PAGE_SIZE, 0 },
 };
 
 static void phys_desc(const struct phys_case *c, char *desc)
@@ -977,10 +1002,18 @@ static void limits_phys_not_ram_test(struct kunit *test)
 	phys_addr_t addr = c->addr;
 	struct iodma_md *md;
 
-	if (!addr) {
+	if (addr == PHYS_EDU_BAR0) {
 		addr = pci_resource_start(to_pci_dev(dev), 0);
 		KUNIT_ASSERT_NE(test, addr, (phys_addr_t)0);
-	} else if (addr == ~(phys_addr_t)0) {
+	} else if (addr == PHYS_RAM_END) {
+		struct resource *r;
+
+		addr = 0;
+		for (r = iomem_resource.child; r; r = r->sibling)
+			if (!strcmp(r->name, "System RAM"))
+				addr = max_t(phys_addr_t, addr, r->end + 1);
+		KUNIT_ASSERT_NE(test, addr, (phys_addr_t)0);
+	} else if (addr == PHYS_KMALLOC) {
 		void *buf = kunit_kmalloc(test, c->len, GFP_KERNEL);
 
 		KUNIT_ASSERT_NOT_NULL(test, buf);
@@ -1802,8 +1835,9 @@ static void limits_pool_put_restores_test(struct kunit *test)
 	struct iodma_spec spec = { .format = IODMA_FMT_HOST32,
 				   .alignment_length = 4,
 				   .max_segment_size = 2048 };
+	/* Any other spec every platform meets (virt has no memory below 1 GiB). */
 	struct iodma_spec other = { .format = IODMA_FMT_BIG64,
-				    .address_bits = 30,
+				    .address_bits = 40,
 				    .segment_boundary = SZ_64K };
 	struct iodma_pool *pool = iodma_pool_create(dev, &spec, 0, 1,
 						    GFP_KERNEL);

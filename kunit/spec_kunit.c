@@ -97,8 +97,10 @@ static void spec_create_test(struct kunit *test)
 {
 	const struct spec_case *c = test->param_value;
 	struct device *dev = iodma_kunit_edu_dev(test);
-	bool translated = iodma_kunit_expect_translated();
-	int want = translated ? c->want_translated : c->want;
+	/* What a translated device refuses, a non-coherent one may too. */
+	bool refused = iodma_kunit_expect_translated() ||
+		       iodma_kunit_expect_physical_refused(c->spec.mapping);
+	int want = refused ? c->want_translated : c->want;
 	unsigned int refs = dev_refs(dev);
 	struct iodma_cmd *cmd;
 

@@ -301,7 +301,7 @@ static void xfer_matrix_test(struct kunit *test)
 	KUNIT_ASSERT_NOT_NULL(test, sl);
 	KUNIT_ASSERT_NOT_NULL(test, seen);
 	cmd = iodma_cmd_create(dev, &spec, 0, GFP_KERNEL);
-	if (physical && iodma_kunit_expect_translated()) {
+	if (physical && iodma_kunit_expect_physical_refused(c->mode)) {
 		KUNIT_EXPECT_EQ(test, PTR_ERR(cmd), -EOPNOTSUPP);
 		return;
 	}
@@ -397,7 +397,8 @@ static void xfer_copy_buffer_test(struct kunit *test)
 	struct seglist *sl = kunit_kzalloc(test, sizeof(*sl), GFP_KERNEL);
 	bool translated = iodma_kunit_expect_translated();
 	bool force = !strncmp(iodma_kunit_config(), "swiotlb", 7);
-	struct iodma_seg32 seg[8];
+	/* A page in segments of at most 4095 bytes (64 KiB pages too). */
+	struct iodma_seg32 seg[PAGE_SIZE / 4095 + 1];
 	unsigned int bits;
 	u64 top;
 	int round;
