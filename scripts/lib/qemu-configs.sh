@@ -107,10 +107,10 @@ qemu_vcpus() {
 # qemu_timeout NAME [ARCH]: seconds a KUnit run of NAME on ARCH (default
 # x86_64) may take before it counts as hung. smp4's stress test (100 000
 # cycles under KASAN, lockdep, kmemleak and DMA-API debug on four TCG
-# vCPUs) needs the most on x86. An arm64 guest emulates a foreign
-# instruction set (with pointer authentication) and KASAN's generic
-# shadow; under a load of 20 on this machine a run takes up to 4 times
-# as long as an x86 one.
+# vCPUs) needs the most on x86. arm64 (64 KiB pages, KASAN, pointer
+# authentication, all under TCG): noncoherent's run took 410 s of guest
+# time at a load of 15 on the 2-core machine, and an x86 direct run 12
+# minutes at a load of 23; an hour tells a hang from a loaded host.
 qemu_timeout() {
 	case ${2:-x86_64}/$1 in
 	x86_64/smp4) echo 2400 ;;
