@@ -130,6 +130,57 @@ static void iodma_kunit_put_pci(void *pdev)
 	pci_dev_put(pdev);
 }
 
+/*
+ * The tests use edu as its driver would: bound. A PCI device gets its DMA
+ * configuration when a driver binds to it (pci_dma_configure()); on a
+ * device-tree machine (arm64's virt) only then do the IOMMU, the DMA ops
+ * and the coherence of the host bridge reach it, and an unbound edu does
+ * raw physical DMA that the SMMU blocks, as if it were coherent or not by
+ * accident. This driver does nothing but bind. It is registered on first
+ * use, from a test, and without an owner: where KUnit runs a module's
+ * suites while the module is still coming in (6.1), its sysfs directory,
+ * which an owner's driver links to, does not exist yet; it is unregistered
+ * when this module unloads.
+ */
+static int iodma_kunit_edu_probe(struct pci_dev *pdev,
+				 const struct pci_device_id *id)
+{
+	return 0;
+}
+
+static void iodma_kunit_edu_remove(struct pci_dev *pdev)
+{
+}
+
+static const struct pci_device_id iodma_kunit_edu_ids[] = {
+	{ PCI_DEVICE(EDU_VENDOR, EDU_DEVICE) },
+	{}
+};
+
+static struct pci_driver iodma_kunit_edu_driver = {
+	.name = "iodma_kunit_edu",
+	.id_table = iodma_kunit_edu_ids,
+	.probe = iodma_kunit_edu_probe,
+	.remove = iodma_kunit_edu_remove,
+};
+
+static DEFINE_MUTEX(iodma_kunit_edu_lock);
+static bool iodma_kunit_edu_registered;
+
+static int iodma_kunit_edu_register(void)
+{
+	int err = 0;
+
+	mutex_lock(&iodma_kunit_edu_lock);
+	if (!iodma_kunit_edu_registered) {
+		err = __pci_register_driver(&iodma_kunit_edu_driver, NULL,
+					    NULL);
+		iodma_kunit_edu_registered = !err;
+	}
+	mutex_unlock(&iodma_kunit_edu_lock);
+	return err;
+}
+
 struct device *iodma_kunit_edu_dev(struct kunit *test)
 {
 	struct pci_dev *pdev = pci_get_device(EDU_VENDOR, EDU_DEVICE, NULL);
@@ -137,6 +188,10 @@ struct device *iodma_kunit_edu_dev(struct kunit *test)
 	KUNIT_ASSERT_NOT_NULL_MSG(test, pdev, "no QEMU edu device (-device edu)");
 	KUNIT_ASSERT_EQ(test, 0,
 			kunit_add_action_or_reset(test, iodma_kunit_put_pci, pdev));
+	KUNIT_ASSERT_EQ(test, 0, iodma_kunit_edu_register());
+	KUNIT_ASSERT_PTR_EQ_MSG(test, READ_ONCE(pdev->dev.driver),
+				&iodma_kunit_edu_driver.driver,
+				"edu is not bound to the tests' driver");
 	return &pdev->dev;
 }
 
@@ -380,15 +435,26 @@ unsigned long iodma_kunit_vm_mmap(struct kunit *test, struct file *file,
 	return uaddr;
 }
 
-static void __exit iodma_kunit_env_exit(void)
+static void iodma_kunit_helper_exit(void)
 {
 	if (iodma_kunit_helper) {
 		send_sig(SIGKILL, iodma_kunit_helper, 1);
 		put_task_struct(iodma_kunit_helper);
 	}
 }
-module_exit(iodma_kunit_env_exit);
+#else
+static void iodma_kunit_helper_exit(void)
+{
+}
 #endif /* !HAVE_KUNIT_VM_MMAP */
+
+static void __exit iodma_kunit_env_exit(void)
+{
+	if (iodma_kunit_edu_registered)
+		pci_unregister_driver(&iodma_kunit_edu_driver);
+	iodma_kunit_helper_exit();
+}
+module_exit(iodma_kunit_env_exit);
 
 MODULE_LICENSE("GPL");
 MODULE_DESCRIPTION("KUnit tests for iodma");

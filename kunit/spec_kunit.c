@@ -8,6 +8,7 @@
 #include <linux/dma-mapping.h>
 #include <linux/err.h>
 #include <linux/iodma.h>
+#include <linux/iommu.h>
 #include <linux/kref.h>
 #include <linux/string.h>
 
@@ -90,6 +91,22 @@ KUNIT_ARRAY_PARAM(spec_case, spec_cases, spec_case_desc);
 static unsigned int dev_refs(struct device *dev)
 {
 	return kref_read(&dev->kobj.kref);
+}
+
+/*
+ * The platform is what the configuration says: edu reaches memory through
+ * an IOMMU's translation exactly where one is put in front of it (iommu-*,
+ * smmuv3*). Every expectation that depends on translation rests on this.
+ */
+static void spec_platform_test(struct kunit *test)
+{
+	struct device *dev = iodma_kunit_edu_dev(test);
+	struct iommu_domain *d = iommu_get_domain_for_dev(dev);
+	bool translated = d && (d->type & __IOMMU_DOMAIN_PAGING);
+
+	KUNIT_EXPECT_EQ_MSG(test, translated, iodma_kunit_expect_translated(),
+			    "edu's IOMMU domain: %s, type %#x",
+			    d ? "present" : "none", d ? d->type : 0);
 }
 
 /* Create with each spec: the errno SPEC.md tables, for this platform. */
@@ -252,6 +269,7 @@ static void spec_atomic_create_test(struct kunit *test)
 }
 
 static struct kunit_case iodma_spec_cases[] = {
+	KUNIT_CASE(spec_platform_test),
 	KUNIT_CASE_PARAM(spec_create_test, spec_case_gen_params),
 	KUNIT_CASE(spec_defaults_test),
 	KUNIT_CASE(spec_set_atomic_test),
