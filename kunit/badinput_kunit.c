@@ -558,8 +558,8 @@ static long c_bypassed_translated(struct fx *f)
 /* User memory the device may not write, or that is not there. */
 static long user_prepare(struct fx *f, unsigned long prot, bool unmap)
 {
-	unsigned long u = kunit_vm_mmap(f->test, NULL, 0, PAGE_SIZE, prot,
-					MAP_ANONYMOUS | MAP_PRIVATE, 0);
+	unsigned long u = iodma_kunit_vm_mmap(f->test, NULL, 0, PAGE_SIZE, prot,
+					      MAP_ANONYMOUS | MAP_PRIVATE, 0);
 	struct iodma_md *md;
 	long err;
 

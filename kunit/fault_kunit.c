@@ -101,9 +101,9 @@ static struct fbuf *fbuf_make(struct kunit *test, enum fkind kind)
 		KUNIT_ASSERT_NOT_NULL(test, b->va);
 		break;
 	case F_USER:
-		b->uaddr = kunit_vm_mmap(test, NULL, 0, LEN,
-					 PROT_READ | PROT_WRITE,
-					 MAP_ANONYMOUS | MAP_PRIVATE, 0);
+		b->uaddr = iodma_kunit_vm_mmap(test, NULL, 0, LEN,
+					       PROT_READ | PROT_WRITE,
+					       MAP_ANONYMOUS | MAP_PRIVATE, 0);
 		KUNIT_ASSERT_NE(test, b->uaddr, 0UL);
 		/* Touch every page so that pinning is the only thing to do. */
 		for (i = 0; i < ARRAY_SIZE(b->pages); i++)

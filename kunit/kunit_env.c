@@ -326,15 +326,20 @@ int iodma_kunit_add_action_or_reset(struct kunit *test, kunit_action_t *action,
 }
 #endif /* !HAVE_KUNIT_ADD_ACTION */
 
-#ifndef HAVE_KUNIT_VM_MMAP
-/*
- * kunit_vm_mmap() where KUnit lacks it. KUnit's own gives the test's
- * kernel thread a new address space, which a module cannot make (mm_alloc()
- * is not exported). Here the thread adopts the address space of a helper
- * process that only sleeps (busybox, started on first use, killed when this
- * module unloads): a process of its own, never PID 1's. The thread keeps it
- * until it exits (exit_mm() drops the reference, as with KUnit's), and each
- * mapping is unmapped when its test ends.
+/* ---------------------------------------------------------------------
+ * User memory for the tests (kunit_env.h). Not KUnit's kunit_vm_mmap()
+ * (6.12): the address space it gives the test's thread is never freed.
+ * kunit_attach_mm() attaches a new mm with kthread_use_mm(), which takes a
+ * reference on the mm_struct (mm_count) that the thread's exit does not
+ * drop (exit_mm() drops only the address space's, mm_users); kmemleak
+ * then reports every such mm_struct with its page table, mm_count still 1.
+ *
+ * Here the test's thread adopts the address space of a helper process that
+ * only sleeps (busybox, started on first use, killed when this module
+ * unloads; mm_alloc() is not exported): a process of its own, never PID
+ * 1's. The thread keeps it until it exits, whose exit_mm() puts the
+ * address space; the reference kthread_use_mm() took on the mm_struct is
+ * dropped when the test ends. Each mapping is unmapped when its test ends.
  */
 static DEFINE_MUTEX(iodma_kunit_helper_lock);
 static struct task_struct *iodma_kunit_helper;
@@ -373,6 +378,12 @@ static struct mm_struct *iodma_kunit_helper_mm(void)
 		mm = get_task_mm(iodma_kunit_helper);
 	mutex_unlock(&iodma_kunit_helper_lock);
 	return mm;
+}
+
+/* Drops the mm_struct reference kthread_use_mm() took for a test. */
+static void iodma_kunit_mmdrop(void *mm)
+{
+	mmdrop(mm);
 }
 
 struct iodma_kunit_mapping {
@@ -416,6 +427,8 @@ unsigned long iodma_kunit_vm_mmap(struct kunit *test, struct file *file,
 		if (!mm)
 			return 0;
 		kthread_use_mm(mm);
+		if (kunit_add_action_or_reset(test, iodma_kunit_mmdrop, mm))
+			return 0;
 	}
 	m = kzalloc(sizeof(*m), GFP_KERNEL);
 	if (!m)
@@ -442,11 +455,6 @@ static void iodma_kunit_helper_exit(void)
 		put_task_struct(iodma_kunit_helper);
 	}
 }
-#else
-static void iodma_kunit_helper_exit(void)
-{
-}
-#endif /* !HAVE_KUNIT_VM_MMAP */
 
 static void __exit iodma_kunit_env_exit(void)
 {

@@ -21,13 +21,6 @@ int iodma_kunit_add_action_or_reset(struct kunit *test, kunit_action_t *action,
 				    void *ctx);
 #define kunit_add_action_or_reset iodma_kunit_add_action_or_reset
 #endif
-#ifndef HAVE_KUNIT_VM_MMAP
-unsigned long iodma_kunit_vm_mmap(struct kunit *test, struct file *file,
-				  unsigned long addr, unsigned long len,
-				  unsigned long prot, unsigned long flag,
-				  unsigned long offset);
-#define kunit_vm_mmap iodma_kunit_vm_mmap
-#endif
 /* KUnit test attributes (speed): a macro, tested as such, no probe needed. */
 #ifdef KUNIT_CASE_PARAM_ATTR
 #define KUNIT_CASE_PARAM_SLOW(test_name, gen)				\
@@ -35,6 +28,18 @@ unsigned long iodma_kunit_vm_mmap(struct kunit *test, struct file *file,
 #else
 #define KUNIT_CASE_PARAM_SLOW(test_name, gen) KUNIT_CASE_PARAM(test_name, gen)
 #endif
+
+/*
+ * User memory for a test, as KUnit's kunit_vm_mmap() gives it: vm_mmap()
+ * into the address space of the test's thread (one is attached if it has
+ * none), unmapped when the test ends. Returns the user address, or 0 or a
+ * vm_mmap() error. Used instead of KUnit's, which leaks the address space
+ * it attaches (kunit_env.c).
+ */
+unsigned long iodma_kunit_vm_mmap(struct kunit *test, struct file *file,
+				  unsigned long addr, unsigned long len,
+				  unsigned long prot, unsigned long flag,
+				  unsigned long offset);
 
 /* The configuration name the runner booted (direct, swiotlb, iommu-*...). */
 const char *iodma_kunit_config(void);

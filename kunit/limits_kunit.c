@@ -508,21 +508,21 @@ static void limits_write_ro_user_test(struct kunit *test)
 	memset(junk, 0xa5, len);
 	switch (c->kind) {
 	case RO_ZERO_PAGE:
-		uaddr = kunit_vm_mmap(test, NULL, 0, len, PROT_READ,
-				      MAP_ANONYMOUS | MAP_PRIVATE, 0);
+		uaddr = iodma_kunit_vm_mmap(test, NULL, 0, len, PROT_READ,
+					    MAP_ANONYMOUS | MAP_PRIVATE, 0);
 		break;
 	case RO_FILE:
 		/* The initramfs's /init script: page cache of a real file. */
 		file = filp_open("/init", O_RDONLY, 0);
 		KUNIT_ASSERT_NOT_ERR_OR_NULL(test, file);
 		at_end(test, fput_action, file);
-		uaddr = kunit_vm_mmap(test, file, 0, len, PROT_READ,
-				      MAP_PRIVATE, 0);
+		uaddr = iodma_kunit_vm_mmap(test, file, 0, len, PROT_READ,
+					    MAP_PRIVATE, 0);
 		break;
 	default:
-		uaddr = kunit_vm_mmap(test, NULL, 0, len,
-				      PROT_READ | PROT_WRITE,
-				      MAP_ANONYMOUS | MAP_PRIVATE, 0);
+		uaddr = iodma_kunit_vm_mmap(test, NULL, 0, len,
+					    PROT_READ | PROT_WRITE,
+					    MAP_ANONYMOUS | MAP_PRIVATE, 0);
 		KUNIT_ASSERT_NE(test, uaddr, 0UL);
 		fill(orig, len, 0, 3);
 		KUNIT_ASSERT_EQ(test, 0UL, copy_to_user((void __user *)uaddr,
@@ -898,10 +898,10 @@ static void limits_foreign_mm_test(struct kunit *test)
 		unsigned long there = mm->start_stack & PAGE_MASK;
 
 		/* The same address, mapped in this process too. */
-		uaddr = kunit_vm_mmap(test, NULL, there, PAGE_SIZE,
-				      PROT_READ | PROT_WRITE,
-				      MAP_ANONYMOUS | MAP_PRIVATE |
-				      MAP_FIXED_NOREPLACE, 0);
+		uaddr = iodma_kunit_vm_mmap(test, NULL, there, PAGE_SIZE,
+					    PROT_READ | PROT_WRITE,
+					    MAP_ANONYMOUS | MAP_PRIVATE |
+					    MAP_FIXED_NOREPLACE, 0);
 		if (uaddr != there) {
 			mmput(mm);
 			KUNIT_FAIL(test, "cannot map %lx here too", there);
@@ -921,9 +921,9 @@ static void limits_foreign_mm_test(struct kunit *test)
 		return;
 	}
 
-	uaddr = kunit_vm_mmap(test, NULL, 0, 2 * PAGE_SIZE,
-			      PROT_READ | PROT_WRITE,
-			      MAP_ANONYMOUS | MAP_PRIVATE, 0);
+	uaddr = iodma_kunit_vm_mmap(test, NULL, 0, 2 * PAGE_SIZE,
+				    PROT_READ | PROT_WRITE,
+				    MAP_ANONYMOUS | MAP_PRIVATE, 0);
 	KUNIT_ASSERT_NE(test, uaddr, 0UL);
 	KUNIT_ASSERT_EQ(test, 0, put_user(1, (u8 __user *)uaddr));
 	KUNIT_ASSERT_EQ(test, 0, put_user(1, (u8 __user *)uaddr + PAGE_SIZE));
@@ -1106,9 +1106,9 @@ static struct iodma_md *lbuf_make(struct kunit *test, struct lbuf **out,
 		b->va = p + LB_OFF;
 		break;
 	default:
-		b->uaddr = kunit_vm_mmap(test, NULL, 0, LB_OFF + LB_LEN,
-					 PROT_READ | PROT_WRITE,
-					 MAP_ANONYMOUS | MAP_PRIVATE, 0);
+		b->uaddr = iodma_kunit_vm_mmap(test, NULL, 0, LB_OFF + LB_LEN,
+					       PROT_READ | PROT_WRITE,
+					       MAP_ANONYMOUS | MAP_PRIVATE, 0);
 		KUNIT_ASSERT_NE(test, b->uaddr, 0UL);
 		b->uaddr += LB_OFF;
 		KUNIT_ASSERT_EQ(test, 0UL,

@@ -141,9 +141,9 @@ static struct iodma_md *xbuf_make(struct kunit *test, struct xbuf **out,
 		b->vmapped = true;
 		break;
 	case K_USER:
-		b->uaddr = kunit_vm_mmap(test, NULL, 0, b->len,
-					 PROT_READ | PROT_WRITE,
-					 MAP_ANONYMOUS | MAP_PRIVATE, 0);
+		b->uaddr = iodma_kunit_vm_mmap(test, NULL, 0, b->len,
+					       PROT_READ | PROT_WRITE,
+					       MAP_ANONYMOUS | MAP_PRIVATE, 0);
 		KUNIT_ASSERT_NE(test, b->uaddr, 0UL);
 		break;
 	default:
