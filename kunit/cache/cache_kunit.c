@@ -344,10 +344,19 @@ static void cache_prepare_complete_test(struct kunit *test)
 	log_start();
 	cache_prepare(test, c);
 	log_stop(test, cpu, dev);
-	/* The DMA layer's own answer: maintenance is due exactly then. */
-	for (i = 0; i < c->nseg; i++)
+	/*
+	 * The DMA layer's own answer: maintenance is due exactly then. Behind
+	 * an IOMMU it answers yes for a coherent device too whenever DMA-API
+	 * debug is on (__dma_need_sync() knows only dma-direct's addresses),
+	 * so there only a non-coherent device's yes is checked; the recorded
+	 * ranges show that nothing is maintained on a coherent one.
+	 */
+	for (i = 0; i < c->nseg; i++) {
+		if (c->coherent && iodma_kunit_expect_translated())
+			break;
 		KUNIT_EXPECT_EQ_MSG(test, dma_need_sync(c->dev, c->seg[i].addr),
 				    !c->coherent, "segment %u", i);
+	}
 	device_ranges(test, c, 0, c->len, want);
 	expect_ranges(test, "prepare, for the device", dev, want);
 	expect_ranges(test, "prepare, for the CPU", cpu, none);
