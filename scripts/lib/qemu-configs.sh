@@ -46,11 +46,8 @@ qemu_config() {
 		# An arm64 TCG guest among others on an overcommitted host stalls
 		# for tens of seconds at boot; the soft-lockup detector then
 		# reports a lockup that is the host's. Its longest threshold
-		# (2 x 60 s) still catches a real one. The same stall (a
-		# sub-second case taking 63 s in smmuv3) trips RCU's check that
-		# a requested grace period starts within its CPU-stall timeout
-		# (21 s): 60 s for it too, which still catches a real stall.
-		KERNEL_ARGS="watchdog_thresh=60 rcupdate.rcu_cpu_stall_timeout=60"
+		# (2 x 60 s) still catches a real one.
+		KERNEL_ARGS="watchdog_thresh=60"
 		;;
 	*) die "unknown architecture '$arch'" ;;
 	esac
