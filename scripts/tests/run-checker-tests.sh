@@ -597,6 +597,7 @@ docs_dash_cell() {
 	cp "$data/docs/dash-cell.rst" Documentation/
 	printf '\n.. toctree::\n   :hidden:\n\n   dash-cell\n' >>Documentation/index.rst
 }
+docs_types_gone() { sed -i '\|^.. kernel-doc:: include/linux/iodma.h|d' Documentation/reference.rst; }
 docs_unlinked() { sed -i '/app.add_transform(IodmaLinks)/d' Documentation/sphinx/iodma_kdoc.py; }
 docs_silent_judge() { cp "$data/docs/silent-judge.py" scripts/docs-check.py; }
 
@@ -608,6 +609,7 @@ docs_start broken-kernel-doc docs_broken_kdoc
 docs_start export-not-in-reference docs_unlisted
 docs_start page-names-no-such-function docs_broken_page
 docs_start mentions-not-linked docs_unlinked
+docs_start type-not-in-reference docs_types_gone
 docs_start dash-as-empty-list docs_dash_cell
 docs_start judge-says-nothing docs_silent_judge
 wait
@@ -625,6 +627,9 @@ docs_case page-names-no-such-function 1 "4 2" \
 docs_case mentions-not-linked 1 "4 2" \
 	"porting table: iodma_cmd_clone does not link to reference.html#c.iodma_cmd_clone" \
 	"FAIL docs: every mention of an iodma function links to its entry"
+docs_case type-not-in-reference 1 "4 2" \
+	"iodma_spec (include/linux/iodma.h): documented but not in the API reference" \
+	"FAIL docs: every documented type in the reference"
 docs_case dash-as-empty-list 1 "5 1" \
 	"dash-cell.html: 1 empty list item(s) (a lone '-' in a table cell?)" \
 	"FAIL docs: no empty list item"
