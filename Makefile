@@ -5,7 +5,10 @@
 #   make demo          the edu driver doing real DMA in QEMU on Debian's
 #                      stock 6.12 kernel (no kernel build); KERNEL=6.1 for
 #                      Debian 12's default 6.1 kernel
-#   make bench         iodma against the raw DMA API: table, CSV, PNG
+#   make bench         iodma against the raw DMA API (typical and best
+#                      hand-written paths), instruction counts (QEMU
+#                      -icount) and wall clock, on each kernel line: table,
+#                      CSV, PNG; KERNEL=6.1 for one line only
 #   make fuzz          the host fuzzer for FUZZ_SECONDS (default 2400)
 #   make check         every test: style, host (GoogleTest), KUnit and the
 #                      demo on the test kernel, in QEMU
@@ -56,7 +59,7 @@ demo:
 	@scripts/demo.sh stock $(KERNEL)
 
 bench:
-	@scripts/bench.sh
+	@scripts/bench.sh $(if $(filter command line environment,$(origin KERNEL)),$(KERNEL))
 
 # The host fuzzer, long (FUZZ_SECONDS, default 40 minutes); make check runs
 # it for a minute.
