@@ -10,9 +10,10 @@
 #               whatever the host's load. The targets use this mode.
 #       wall    wall-clock time under TCG: what a user's clock shows here,
 #               noisy on a shared host.
-#  2. Host: Google Benchmark of the core's gen_segments (tests/bench).
+#  2. The instruction profile of one 4 KiB transfer (scripts/profile.sh).
+#  3. Host: Google Benchmark of the core's gen_segments (tests/bench).
 # Per kernel line: out/bench/<line>/{bench.txt,bench.csv,bench.png,
-# bench-table.rst} and lines "bench: <name> <value>". Exits 1 when a run
+# bench-table.rst,profile.txt} and lines "bench: <name> <value>". Exits 1 when a run
 # produced no complete result (scripts/bench-report.py says why).
 # Environment: BENCH_MODES (default "icount wall"), BENCH_CONFIGS (default
 # the four above), BENCH_SCALING (runs,ms of the wall-clock scaling pairs;
@@ -71,6 +72,9 @@ for line in "${lines[@]}"; do
 	done
 	python3 "$IODMA_TOP/scripts/bench-report.py" --out "$out" \
 		--kernel "$line $release" "${host[@]}" "${runs[@]}" || failed+=("$line")
+	# Where the instructions of a 4 KiB transfer go, function by function.
+	PROFILE_CONFIGS="${configs[*]}" "$IODMA_TOP/scripts/profile.sh" "$line" ||
+		failed+=("$line (profile)")
 	host=()
 done
 [ ${#failed[@]} -eq 0 ] || die "benchmark incomplete on: ${failed[*]} (the FAIL lines above say why)"
