@@ -296,40 +296,61 @@ out_unpin:
 }
 
 /*
- * raw (best) for a kmalloc buffer: one dma_map_single(), the descriptors
- * cut at the device's maximum segment size and segment boundary (which
- * the device needs whatever maps the buffer), dma_unmap_single().
+ * raw (best) for a kmalloc buffer: dma_map_single() of pieces no larger
+ * than the DMA layer maps at once (dma_max_mapping_size(): 256 KiB under
+ * swiotlb, so usually one piece), descriptors cut at the device's maximum
+ * segment size and segment boundary (which the device needs whatever maps
+ * the buffer), dma_unmap_single() of each piece.
  */
+#define MAX_PIECES	64
 static bool best_single(struct buf *b, struct descs *d, struct phases *p)
 {
 	struct device *dev = b->dev;
+	size_t piece = min(b->size, dma_max_mapping_size(dev));
 	u64 max = dma_get_max_seg_size(dev);
 	u64 mask = dma_get_seg_boundary(dev);
-	dma_addr_t dma, addr;
+	dma_addr_t dma[MAX_PIECES], addr;
+	unsigned int n = 0, i;
 	u64 t0, t1, t2, left;
+	size_t off;
 
-	t0 = ktime_get_ns();
-	dma = dma_map_single(dev, b->va, b->size, DIR);
-	if (dma_mapping_error(dev, dma))
+	if (!piece || DIV_ROUND_UP(b->size, piece) > MAX_PIECES)
 		return false;
+	t0 = ktime_get_ns();
+	for (off = 0; off < b->size; off += piece, n++) {
+		dma[n] = dma_map_single(dev, b->va + off,
+					min(piece, b->size - off), DIR);
+		if (dma_mapping_error(dev, dma[n]))
+			goto out_unmap;
+	}
 	t1 = ktime_get_ns();
-	for (addr = dma, left = b->size; left;) {
-		u64 len = min(left, max), room = mask - (addr & mask);
+	for (i = 0; i < n; i++) {
+		left = min(piece, b->size - i * piece);
+		for (addr = dma[i]; left;) {
+			u64 len = min(left, max), room = mask - (addr & mask);
 
-		if (len - 1 > room)
-			len = room + 1;
-
-		desc_put(d, addr, len);
-		addr += len;
-		left -= len;
+			if (len - 1 > room)
+				len = room + 1;
+			desc_put(d, addr, len);
+			addr += len;
+			left -= len;
+		}
 	}
 	t2 = ktime_get_ns();
-	dma_unmap_single(dev, dma, b->size, DIR);
+	for (i = 0; i < n; i++)
+		dma_unmap_single(dev, dma[i], min(piece, b->size - i * piece),
+				 DIR);
 	p->t[0] = 0;
 	p->t[1] = t1 - t0;
 	p->t[2] = t2 - t1;
 	p->t[3] = ktime_get_ns() - t2;
 	return true;
+
+out_unmap:
+	for (i = 0; i < n; i++)
+		dma_unmap_single(dev, dma[i], min(piece, b->size - i * piece),
+				 DIR);
+	return false;
 }
 
 /*
