@@ -32,7 +32,7 @@ KINDS = ["kmalloc", "vmalloc", "pages", "user"]
 SIZES = ["4K", "64K", "1M", "16M"]
 # kmalloc's largest allocation is 4 MiB: the one row that may be n/a.
 MAY_BE_NA = {("kmalloc", "16M")}
-MODES = {"icount": "instructions (QEMU -icount shift=0: 1 ns = 1 instruction)",
+MODES = {"icount": "instructions (QEMU -icount: the guest's clock counts them)",
          "wall": "wall-clock ns under TCG"}
 TARGET_MODE = "icount"
 FORMATS = {1: "host32", 2: "big32", 3: "little32", 4: "host64", 5: "big64",
@@ -51,6 +51,17 @@ class Run:
         self.subrange = self.clock = self.cpus = None
         self.problems = []
         self.parse()
+
+    def scale(self, div):
+        """ns of a guest clock counting 2^shift ns per instruction ->
+        instructions."""
+        for x in self.rows.values():
+            for k in ("typical", "best", "iodma"):
+                x[k] = max(1, round(x[k] / div))
+        for key, ph in self.profile.items():
+            self.profile[key] = [(n, round(v / div)) for n, v in ph]
+        if self.clock is not None:
+            self.clock = round(self.clock / div)
 
     def bad(self, why):
         self.problems.append(why)
@@ -223,6 +234,9 @@ def main():
     ap.add_argument("--kernel", default="")
     ap.add_argument("--host")
     ap.add_argument("--no-plot", action="store_true")
+    ap.add_argument("--icount-shift", type=int, default=0,
+                    help="the icount runs' shift: their ns are 2^shift per "
+                         "instruction")
     ap.add_argument("runs", nargs="+")
     a = ap.parse_args()
     out = pathlib.Path(a.out)
@@ -234,6 +248,9 @@ def main():
             ap.error(f"bad run '{spec}' (want MODE:CONFIG=RUNDIR, MODE one of "
                      f"{', '.join(MODES)})")
         runs.append(Run(m[1], m[2], pathlib.Path(m[3])))
+    for r in runs:
+        if r.mode == "icount" and a.icount_shift:
+            r.scale(1 << a.icount_shift)
 
     if a.kernel:
         lines.append(f"bench: kernel {a.kernel}")
