@@ -51,7 +51,7 @@
 
 static unsigned int scaling_runs = 5;
 module_param(scaling_runs, uint, 0444);
-MODULE_PARM_DESC(scaling_runs, "1-vCPU/2-vCPU measurement pairs (1-16)");
+MODULE_PARM_DESC(scaling_runs, "1-vCPU/2-vCPU measurement pairs (0: none, up to 16)");
 static unsigned int scaling_ms = 1000;
 module_param(scaling_ms, uint, 0444);
 MODULE_PARM_DESC(scaling_ms, "length of each scaling measurement, ms");
@@ -876,8 +876,10 @@ static u64 run_threads(struct device *dev, unsigned int run, unsigned int n)
 
 static void bench_scaling(struct device *dev)
 {
-	unsigned int r, runs = clamp(scaling_runs, 1U, 16U);
+	unsigned int r, runs = min(scaling_runs, 16U);
 
+	if (!runs)
+		return;
 	if (num_online_cpus() < 2) {
 		out("error scaling: %u vCPU online, 2 needed\n",
 		    num_online_cpus());

@@ -521,8 +521,8 @@ demo_case nothing-run - - - 1 "0 26" \
 	"FAIL direct/28: kernel not clean: no QEMU exit status"
 
 # bench_case NAME LOG QEMU_EXIT RC TEXT...
-# bench-report.py over one icount run "direct" of the crafted guest output
-# scripts/tests/bench/LOG ("-": none) and a wall-clock run of good.log: a
+# bench-report.py over one wall-clock run "direct" of the crafted guest
+# output scripts/tests/bench/LOG ("-": none) and an icount run of good.log: a
 # complete run passes; an error line from the guest (a scaling worker that
 # failed or never started), a missing, failed or zero row, a cut-short or
 # unreadable log, a QEMU timeout or no run at all fails, saying why.
@@ -531,10 +531,10 @@ bench_case() {
 	shift 4
 	local d=$tmp/bench-$name
 	mkdir -p "$d/icount" "$d/wall"
-	[ "$blog" = - ] || cp "$data/bench/$blog" "$d/icount/ktap.log"
-	[ "$qexit" = - ] || echo "$qexit" >"$d/icount/qemu.exit"
-	cp "$data/bench/good.log" "$d/wall/ktap.log"
-	echo 0 >"$d/wall/qemu.exit"
+	[ "$blog" = - ] || cp "$data/bench/$blog" "$d/wall/ktap.log"
+	[ "$qexit" = - ] || echo "$qexit" >"$d/wall/qemu.exit"
+	cp "$data/bench/good.log" "$d/icount/ktap.log"
+	echo 0 >"$d/icount/qemu.exit"
 	run "$d.out" python3 "$scripts/bench-report.py" --no-plot --out "$d" \
 		--kernel "6.12 test" "icount:direct=$d/icount" "wall:direct=$d/wall"
 	expect_rc "$want_rc"
@@ -553,26 +553,26 @@ bench_case good good.log 0 0 "bench: kernel 6.12 test" \
 expect_no FAIL
 verdict "bench-report: a good run prints no FAIL, kmalloc 16M n/a is expected"
 bench_case worker-never-started worker-never-started.log 0 1 \
-	"bench: FAIL icount direct: guest: error scaling run 0 threads 2: worker 1 never started" \
-	"bench: FAIL icount direct: scaling figure missing"
+	"bench: FAIL wall direct: guest: error scaling run 0 threads 2: worker 1 never started" \
+	"bench: FAIL wall direct: scaling figure missing"
 bench_case scaling-zero old-scaling-zero.log 0 1 \
-	"bench: FAIL icount direct: unreadable line: scaling 529707 0" \
-	"bench: FAIL icount direct: scaling figure missing"
-bench_case row-missing row-missing.log 0 1 "bench: FAIL icount direct: row pages 64K missing"
+	"bench: FAIL wall direct: unreadable line: scaling 529707 0" \
+	"bench: FAIL wall direct: scaling figure missing"
+bench_case row-missing row-missing.log 0 1 "bench: FAIL wall direct: row pages 64K missing"
 bench_case row-error row-error.log 0 1 \
-	"bench: FAIL icount direct: guest: error row user 4K: iodma failed in iteration 17" \
-	"bench: FAIL icount direct: row user 4K missing"
+	"bench: FAIL wall direct: guest: error row user 4K: iodma failed in iteration 17" \
+	"bench: FAIL wall direct: row user 4K missing"
 bench_case unexpected-na unexpected-na.log 0 1 \
-	"bench: FAIL icount direct: row vmalloc 16M: n/a (allocation failed: -12)"
-bench_case zero-time zero-time.log 0 1 "bench: FAIL icount direct: row pages 1M: a time of 0 or no iteration"
+	"bench: FAIL wall direct: row vmalloc 16M: n/a (allocation failed: -12)"
+bench_case zero-time zero-time.log 0 1 "bench: FAIL wall direct: row pages 1M: a time of 0 or no iteration"
 bench_case cut-short cut-short.log 0 1 \
-	"bench: FAIL icount direct: the benchmark did not reach its end (no 'done')" \
-	"bench: FAIL icount direct: sub-range figure missing"
+	"bench: FAIL wall direct: the benchmark did not reach its end (no 'done')" \
+	"bench: FAIL wall direct: sub-range figure missing"
 bench_case garbled garbled.log 0 1 \
-	"bench: FAIL icount direct: unreadable line: row kmalloc 64K 1593 1883 1 2000"
-bench_case qemu-timeout good.log 124 1 "bench: FAIL icount direct: QEMU timed out (exit 124)"
-bench_case nothing-run - - 1 "bench: FAIL icount direct: no QEMU exit status" \
-	"bench: FAIL icount direct: no ktap.log (the benchmark never ran)"
+	"bench: FAIL wall direct: unreadable line: row kmalloc 64K 1593 1883 1 2000"
+bench_case qemu-timeout good.log 124 1 "bench: FAIL wall direct: QEMU timed out (exit 124)"
+bench_case nothing-run - - 1 "bench: FAIL wall direct: no QEMU exit status" \
+	"bench: FAIL wall direct: no ktap.log (the benchmark never ran)"
 
 echo "$p $f" >"$results/checkers"
 echo "checker-tests: $p passed, $f failed"
