@@ -3,18 +3,19 @@
 # make bench: iodma measured against the raw Linux DMA API, two baselines.
 #  1. In-kernel: samples/bench on Debian's stock kernel of each line (no
 #     debug options), one boot per clock mode and configuration (direct,
-#     swiotlb, iommu-strict, iommu-lazy), one after another so
-#     they do not disturb each other's timings. Clock modes:
-#       icount  QEMU -icount shift=3,sleep=off: the guest's clock counts
-#               instructions (8 ns each), so a ratio is the same from run
-#               to run whatever the host's load. The targets use this mode.
-#       wall    wall-clock time under TCG: what a user's clock shows here,
-#               noisy on a shared host.
+#     swiotlb, iommu-strict, iommu-lazy), one after another so they do
+#     not disturb each other's timings. Clock modes:
+#       icount  QEMU -icount shift=3,sleep=off, 1 vCPU: the guest's clock
+#               counts instructions (8 ns each), so a ratio is the same
+#               from run to run whatever the host's load. The targets use
+#               this mode.
+#       wall    wall-clock time under TCG, 2 vCPUs (and the scaling
+#               figure): what a clock shows here, noisy on a shared host.
 #  2. The instruction profile of one 4 KiB transfer (scripts/profile.sh).
 #  3. Host: Google Benchmark of the core's gen_segments (tests/bench).
 # Per kernel line: out/bench/<line>/{bench.txt,bench.csv,bench.png,
-# bench-table.rst,profile.txt} and lines "bench: <name> <value>". Exits 1 when a run
-# produced no complete result (scripts/bench-report.py says why).
+# bench-table.rst,profile.txt} and lines "bench: <name> <value>". Exits 1
+# when a run produced no complete result (scripts/bench-report.py says why).
 # Environment: BENCH_MODES (default "icount wall"), BENCH_CONFIGS (default
 # the four above), BENCH_SCALING (runs,ms of the wall-clock scaling pairs;
 # default 5,1000), BENCH_PROFILE=0 (no instruction profile).
@@ -30,9 +31,9 @@ read -r -a modes <<<"${BENCH_MODES:-icount wall}"
 read -r -a configs <<<"${BENCH_CONFIGS:-direct swiotlb iommu-strict iommu-lazy}"
 IFS=, read -r wall_runs wall_ms <<<"${BENCH_SCALING:-5,1000}"
 top=$IODMA_TOP/out/bench
-# 8 ns per instruction: with 1 ns (shift=0) Debian's 6.1 hangs calibrating
-# its TSC and local APIC timer at boot; the report divides by 2^shift, so
-# the figures are instruction counts either way.
+# 8 ns per instruction: with 1 ns (shift=0) Debian's 6.1 hangs early at
+# boot (after "crng init done"); the report divides by 2^shift, so the
+# figures are instruction counts either way.
 icount_shift=3
 mkdir -p "$top"
 
