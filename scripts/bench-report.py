@@ -317,7 +317,10 @@ def main():
         w.writerows(csv_rows)
     (out / "bench.txt").write_text("\n".join(lines + fails) + "\n")
     sep = "  ".join("=" * w for w in widths)
-    rst = [sep, fmt(head), sep] + [fmt(r) for r in table] + [sep]
+    # A lone "-" in a cell would be read as an empty bullet list.
+    rst = [sep, fmt(head), sep]
+    rst += [fmt([c if c != "-" else "n/a" for c in r]) for r in table]
+    rst.append(sep)
     (out / "bench-table.rst").write_text("\n".join(rst) + "\n")
     if not a.no_plot:
         gp = plot(out, runs, a.kernel or "")

@@ -32,7 +32,19 @@ while [ $# -gt 0 ]; do
 	shift
 done
 configs=("$@")
+explicit=${#configs[@]}
 [ ${#configs[@]} -gt 0 ] || configs=("${IODMA_CONFIGS[@]}")
+# line_configs LINE: the configurations to run on LINE, in configs' order:
+# those named on the command line, or the line's own (kernels.sh).
+line_configs() {
+	local c
+	kernel_row "$1"
+	for c in "${configs[@]}"; do
+		if [ "$explicit" -gt 0 ] || [[ " $KERNEL_CONFIGS " == *" $c "* ]]; then
+			echo "$c"
+		fi
+	done
+}
 [ ${#lines[@]} -gt 0 ] || lines=("${IODMA_KERNELS[@]}")
 for line in "${lines[@]}"; do kernel_row "$line"; done
 out=$IODMA_TOP/out
@@ -74,6 +86,8 @@ if [ "$run" = 1 ]; then
 	for cfg in "${configs[@]}"; do
 		for line in "${lines[@]}"; do
 			[ -z "${broken[$line]:-}" ] || continue
+			lc=$(line_configs "$line")
+			[[ $'\n'$lc$'\n' == *$'\n'$cfg$'\n'* ]] || continue
 			queue+=("$line $cfg")
 		done
 	done
@@ -117,7 +131,8 @@ for line in "${lines[@]}"; do
 		echo "FAIL kunit[$line]: ${broken[$line]}: counted as 1 failed case"
 		lf=1
 	else
-		for cfg in "${configs[@]}"; do
+		mapfile -t lcfgs < <(line_configs "$line")
+		for cfg in "${lcfgs[@]}"; do
 			logdir=$out/kunit/$line/$cfg
 			mkdir -p "$logdir"
 			rm -f "$logdir/counts" "$logdir/skips"
@@ -144,7 +159,7 @@ for line in "${lines[@]}"; do
 			fi
 		done
 		echo "robustness on $line:"
-		if ! python3 "$IODMA_TOP/scripts/robustness-kunit.py" "$out/kunit/$line" "${configs[@]}"; then
+		if ! python3 "$IODMA_TOP/scripts/robustness-kunit.py" "$out/kunit/$line" "${lcfgs[@]}"; then
 			echo "FAIL kunit[$line]: robustness figures missing or showing a problem" \
 				"(above): counted as 1 failed case"
 			lf=$((lf + 1))

@@ -13,6 +13,8 @@
 # once: the guests mostly wait for the engine's 100 ms timer.
 # Environment (make check-dkms): IODMA_PREBUILT, a directory holding an
 # iodma.ko and its Module.symvers to run instead of building iodma;
+# IODMA_DEMO_TRACE (make check-trace), non-empty: iodma's trace events on
+# during the transfers, the trace buffer dumped into each run's ktap.log;
 # IODMA_DEMO_RUNS, the runs to do (default all six: "direct/28 ...
 # iommu-strict/64"); IODMA_DEMO_OUT, the output directory. "stock" writes
 # its counts ("P F") to OUT/counts.
@@ -106,7 +108,7 @@ for name in ${IODMA_DEMO_RUNS:-direct/28 direct/64 swiotlb/28 swiotlb/64 iommu-s
 	logdir=$out/runs/$cfg-$bits
 	runs+=("$name=$logdir")
 	EDU_DMA_BITS=$bits IODMA_ACCEL=$accel \
-		IODMA_APPEND="iodma.run=edu-demo iodma.modargs=edu_dma.dma_bits=$bits" \
+		IODMA_APPEND="iodma.run=edu-demo iodma.modargs=edu_dma.dma_bits=$bits${IODMA_DEMO_TRACE:+ iodma.trace=1}" \
 		"$IODMA_TOP/scripts/run-qemu.sh" "$cfg" "$kernel" \
 		"$out/initramfs.cpio.gz" "$logdir" iodma,edu_dma 900 \
 		2>"$out/qemu-$cfg-$bits.log" &

@@ -59,7 +59,7 @@ qemu_vcpus() {
 # kmemleak and DMA-API debug on four TCG vCPUs) needs the most.
 qemu_timeout() {
 	case $1 in
-	smp4) echo 1800 ;;
+	smp4) echo 2400 ;;
 	*) echo 900 ;;
 	esac
 }

@@ -23,6 +23,7 @@
 #include <linux/scatterlist.h>
 #include <linux/sched/task_stack.h>
 #include <linux/slab.h>
+#include <linux/spinlock.h>
 #include <linux/swiotlb.h>
 #include <linux/uaccess.h>
 #include <linux/vmalloc.h>
@@ -637,6 +638,24 @@ void iodma_plat_copy_to_phys(unsigned long long phys, const void *src,
 			     unsigned long long len)
 {
 	iodma_copy_phys((void *)src, phys, len, true);
+}
+
+/* The statistics registry's lock: any context, never on the hot path. */
+static DEFINE_SPINLOCK(iodma_registry_lock);
+
+unsigned long iodma_plat_lock(void)
+	__acquires(&iodma_registry_lock)
+{
+	unsigned long flags;
+
+	spin_lock_irqsave(&iodma_registry_lock, flags);
+	return flags;
+}
+
+void iodma_plat_unlock(unsigned long flags)
+	__releases(&iodma_registry_lock)
+{
+	spin_unlock_irqrestore(&iodma_registry_lock, flags);
 }
 
 void iodma_plat_bug(const char *what)
