@@ -5,7 +5,12 @@
 #   make demo          the edu driver doing real DMA in QEMU on Debian's
 #                      stock 6.12 kernel (no kernel build); KERNEL=6.1 for
 #                      Debian 12's default 6.1 kernel
-#   make bench         iodma against the raw DMA API: table, CSV, PNG
+#   make bench         iodma against the raw DMA API (typical and best
+#                      hand-written paths), instruction counts (QEMU
+#                      -icount) and wall clock, on each kernel line: table,
+#                      CSV, PNG; KERNEL=6.1 for one line only
+#   make profile       where one 4 KiB transfer's instructions go, function
+#                      by function (QEMU plugin); make bench runs it too
 #   make fuzz          the host fuzzer for FUZZ_SECONDS (default 2400)
 #   make check         every test: style, host (GoogleTest), KUnit and the
 #                      demo on the test kernel, in QEMU
@@ -36,7 +41,7 @@ KDIR ?= /lib/modules/$(shell uname -r)/build
 KREL := $(shell cat $(KDIR)/include/config/kernel.release 2>/dev/null || echo unknown)
 OUT := $(CURDIR)/out
 
-.PHONY: all modules demo bench fuzz check check-host check-style check-checkers check-kunit check-demo clean
+.PHONY: all modules demo bench profile fuzz check check-host check-style check-checkers check-kunit check-demo clean
 .PHONY: install uninstall install-dkms-source deb check-install check-dkms
 .PHONY: docs check-docs check-static check-trace
 
@@ -64,7 +69,10 @@ demo:
 	@scripts/demo.sh stock $(KERNEL)
 
 bench:
-	@scripts/bench.sh
+	@scripts/bench.sh $(if $(filter command line environment,$(origin KERNEL)),$(KERNEL))
+
+profile:
+	@scripts/profile.sh $(KERNEL)
 
 # The host fuzzer, long (FUZZ_SECONDS, default 40 minutes); make check runs
 # it for a minute.

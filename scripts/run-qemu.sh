@@ -10,7 +10,12 @@
 # could take for a result. Exit status is QEMU's (124 on timeout); judging
 # the run is scripts/ktap-check.py's job.
 # Environment: EDU_DMA_BITS (edu dma_mask), IODMA_APPEND (more kernel
-# arguments, e.g. iodma.run= and iodma.modargs=), IODMA_ACCEL (tcg/kvm).
+# arguments, e.g. iodma.run= and iodma.modargs=), IODMA_ACCEL (tcg/kvm),
+# IODMA_ICOUNT (a shift N: the guest's clock counts instructions, 2^N ns
+# each, and never runs while the guest idles: `-icount shift=N,sleep=off`,
+# deterministic timings for the benchmark; vCPUs then take turns on one
+# host thread), IODMA_PLUGIN (a QEMU TCG plugin and its arguments, given to
+# -plugin, e.g. scripts/profile/insn-windows.c's).
 set -euo pipefail
 . "$(dirname "$0")/lib/common.sh"
 . "$(dirname "$0")/lib/qemu-configs.sh"
@@ -22,6 +27,11 @@ rm -f "$logdir/console.log" "$logdir/ktap.log" "$logdir/qemu.log" \
 	"$logdir/qemu.exit" "$logdir/counts" "$logdir/results.ktap"
 need_pkgs qemu-system-x86
 qemu_config "$cfg"
+if [ -n "${IODMA_ICOUNT:-}" ]; then
+	[[ $IODMA_ICOUNT =~ ^[0-9]+$ ]] || die "IODMA_ICOUNT must be a shift (0-10), not '$IODMA_ICOUNT'"
+	QEMU_ARGS+=(-icount "shift=$IODMA_ICOUNT,sleep=off")
+fi
+[ -z "${IODMA_PLUGIN:-}" ] || QEMU_ARGS+=(-plugin "$IODMA_PLUGIN")
 
 # KVM does not work on these machines (see TOOLCHAIN.md): TCG only.
 say "qemu [$cfg]: ${QEMU_ARGS[*]} / $KERNEL_ARGS"

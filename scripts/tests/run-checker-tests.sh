@@ -9,6 +9,7 @@
 # crash mid-suite, log cut short, skipped case, suite- or case-level
 # "not ok", stale counts file, crashed checker, empty log, timeout, kmemleak
 # not scanned, ...) must fail with its counts and the line saying why.
+# scripts/tests/bench/ holds iodma_bench outputs for bench-report.py.
 # Writes out/results/checkers ("P F"); ends with the line
 # "checker-tests: N passed, N failed".
 set -euo pipefail
@@ -519,6 +520,60 @@ demo_case kernel-crash good.demo ktap/crash.console 0 1 "25 1" \
 demo_case nothing-run - - - 1 "0 26" \
 	"FAIL direct/28: 25 of 25 transfers missing" \
 	"FAIL direct/28: kernel not clean: no QEMU exit status"
+
+# bench_case NAME LOG QEMU_EXIT RC TEXT...
+# bench-report.py over one wall-clock run "direct" of the crafted guest
+# output scripts/tests/bench/LOG ("-": none) and an icount run of good.log: a
+# complete run passes; an error line from the guest (a scaling worker that
+# failed or never started), a missing, failed or zero row, a cut-short or
+# unreadable log, a QEMU timeout or no run at all fails, saying why.
+bench_case() {
+	local name=$1 blog=$2 qexit=$3 want_rc=$4
+	shift 4
+	local d=$tmp/bench-$name
+	mkdir -p "$d/icount" "$d/wall"
+	[ "$blog" = - ] || cp "$data/bench/$blog" "$d/wall/ktap.log"
+	[ "$qexit" = - ] || echo "$qexit" >"$d/wall/qemu.exit"
+	cp "$data/bench/good.log" "$d/icount/ktap.log"
+	echo 0 >"$d/icount/qemu.exit"
+	run "$d.out" python3 "$scripts/bench-report.py" --no-plot --out "$d" \
+		--kernel "6.12 test" "icount:direct=$d/icount" "wall:direct=$d/wall"
+	expect_rc "$want_rc"
+	expect_out "$@"
+	expect_no Traceback
+	verdict "bench-report: $name"
+}
+bench_case good good.log 0 0 "bench: kernel 6.12 test" \
+	"bench: mode icount: instructions" "(the targets use this mode)" \
+	"bench: ratio-best direct kmalloc 4K 1.78" "bench: ratio direct kmalloc 4K 1.33" \
+	"bench: wall-ratio-best direct user 16M 1.00" "bench: wall-ratio direct user 16M 1.00" \
+	"bench: scaling direct 2vcpu/1vcpu 1.01 (min 1.01 max 1.01, 3 runs)" \
+	"bench: icount-scaling direct 2vcpu/1vcpu" "bench: subrange direct 64K-of-1G/64K 1.00" \
+	"bench: profile-4K icount direct user iodma-best +1521: prepare-(pin+map) +1001 gen-walk +387 complete-unmap +133 (clock read 61)" \
+	"bench: target icount ratio-best <= 1.05: 7 of 15 met; worst 1.78 (direct vmalloc 4K)" "bench: 2 runs, 0 problems"
+expect_no FAIL
+verdict "bench-report: a good run prints no FAIL, kmalloc 16M n/a is expected"
+bench_case worker-never-started worker-never-started.log 0 1 \
+	"bench: FAIL wall direct: guest: error scaling run 0 threads 2: worker 1 never started" \
+	"bench: FAIL wall direct: scaling figure missing"
+bench_case scaling-zero old-scaling-zero.log 0 1 \
+	"bench: FAIL wall direct: unreadable line: scaling 529707 0" \
+	"bench: FAIL wall direct: scaling figure missing"
+bench_case row-missing row-missing.log 0 1 "bench: FAIL wall direct: row pages 64K missing"
+bench_case row-error row-error.log 0 1 \
+	"bench: FAIL wall direct: guest: error row user 4K: iodma failed in iteration 17" \
+	"bench: FAIL wall direct: row user 4K missing"
+bench_case unexpected-na unexpected-na.log 0 1 \
+	"bench: FAIL wall direct: row vmalloc 16M: n/a (allocation failed: -12)"
+bench_case zero-time zero-time.log 0 1 "bench: FAIL wall direct: row pages 1M: a time of 0 or no iteration"
+bench_case cut-short cut-short.log 0 1 \
+	"bench: FAIL wall direct: the benchmark did not reach its end (no 'done')" \
+	"bench: FAIL wall direct: sub-range figure missing"
+bench_case garbled garbled.log 0 1 \
+	"bench: FAIL wall direct: unreadable line: row kmalloc 64K 1593 1883 1 2000"
+bench_case qemu-timeout good.log 124 1 "bench: FAIL wall direct: QEMU timed out (exit 124)"
+bench_case nothing-run - - 1 "bench: FAIL wall direct: no QEMU exit status" \
+	"bench: FAIL wall direct: no ktap.log (the benchmark never ran)"
 
 # sparse_case NAME LOG STATUS RC COUNTS TEXT...
 # scripts/sparse-report.py on a crafted `make C=2` log

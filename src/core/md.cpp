@@ -224,6 +224,44 @@ u64 Md::gather_bound(u64 off, u64 len, const Limits& lim) const {
   return pages + full + pages * per_page;
 }
 
+bool Md::one_piece(u64 off, u64 len, u32 page_shift, void* const* pinned,
+                   DevSeg* out) const {
+  const u64 page = u64{1} << page_shift;
+  switch (kind_) {
+    case MdKind::kLinear:
+    case MdKind::kPhys:
+      *out = DevSeg{base_ + off, len};
+      return true;
+    case MdKind::kVmalloc: {
+      const u64 a = base_ + off;
+      if ((a & (page - 1)) + len > page) return false;
+      // NOLINTNEXTLINE(performance-no-int-to-ptr)
+      *out = DevSeg{iodma_plat_vmalloc_phys(reinterpret_cast<const void*>(a)),
+                    len};
+      return true;
+    }
+    case MdKind::kPages:
+    case MdKind::kUser: {
+      const u64 abs = (kind_ == MdKind::kPages ? first_ : base_) + off;
+      const u64 in_page = abs & (page - 1);
+      if (in_page + len > page) return false;
+      // The caller's page, or the first (only) one pinned for the range.
+      void* p = kind_ == MdKind::kPages ? pages_[abs >> page_shift] : pinned[0];
+      *out = DevSeg{iodma_plat_page_phys(p) + in_page, len};
+      return true;
+    }
+    case MdKind::kSgTable: {
+      DevSegList l{sg_, sg_start_, sg_count_, length_};
+      const u32 i = l.find(off);
+      const u64 in = off - sg_start_[i];
+      if (len > sg_[i].len - in) return false;
+      *out = DevSeg{sg_[i].addr + in, len};
+      return true;
+    }
+  }
+  return false;
+}
+
 int Md::gather(u64 off, u64 len, const Limits& lim, void* const* pinned,
                DevSeg* out, u32 cap, u32* n) const {
   const u64 page = u64{1} << lim.page_shift;

@@ -72,6 +72,12 @@ class Md {
                            void* const* pinned, DevSeg* out, u32 cap,
                            u32* n) const;
 
+  // The physical range of [off, off + len) when it lies within one piece
+  // of the descriptor (a linear or physical descriptor, one page, one sg
+  // entry): true and *out. False otherwise: gather() then.
+  [[nodiscard]] bool one_piece(u64 off, u64 len, u32 page_shift,
+                               void* const* pinned, DevSeg* out) const;
+
   static void* operator new(size_t size, AllocChecker* ac,
                             size_t extra) noexcept;
 
