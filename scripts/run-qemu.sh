@@ -10,7 +10,9 @@
 # could take for a result. Exit status is QEMU's (124 on timeout); judging
 # the run is scripts/ktap-check.py's job.
 # Environment: EDU_DMA_BITS (edu dma_mask), IODMA_APPEND (more kernel
-# arguments, e.g. iodma.run= and iodma.modargs=), IODMA_ACCEL (tcg/kvm).
+# arguments, e.g. iodma.run= and iodma.modargs=), IODMA_ACCEL (tcg/kvm),
+# IODMA_QEMU_EXTRA (more QEMU arguments, split at spaces: drives, NVMe
+# controllers).
 set -euo pipefail
 . "$(dirname "$0")/lib/common.sh"
 . "$(dirname "$0")/lib/qemu-configs.sh"
@@ -27,9 +29,10 @@ qemu_config "$cfg"
 say "qemu [$cfg]: ${QEMU_ARGS[*]} / $KERNEL_ARGS"
 start=$(date +%s)
 set +e
+# shellcheck disable=SC2086 # IODMA_QEMU_EXTRA is a list of words
 timeout --foreground -k 10 "$tmo" qemu-system-x86_64 -accel "${IODMA_ACCEL:-tcg}" -cpu max \
 	-nographic -no-reboot -display none -monitor none \
-	"${QEMU_ARGS[@]}" \
+	"${QEMU_ARGS[@]}" ${IODMA_QEMU_EXTRA:-} \
 	-kernel "$kernel" -initrd "$initrd" \
 	-append "console=ttyS0 panic=-1 oops=panic loglevel=6 kunit.enable=1 $KERNEL_ARGS iodma.config=$cfg iodma.mods=$mods ${IODMA_APPEND:-}" \
 	-serial "file:$logdir/console.log" -serial "file:$logdir/ktap.log" \

@@ -1,0 +1,112 @@
+#!/usr/bin/env python3
+"""Collect the samples/nvme runs into one table.
+
+Usage: nvme-report.py [--debug-kernel] [--counts FILE] NAME=LOGDIR...
+
+Each LOGDIR holds ktap.log (the NVME| lines of samples/nvme/nvme-run.sh),
+console.log and qemu.exit (scripts/run-qemu.sh) and host-check ("OK
+BYTES": the host's check of the DATA image after QEMU exited, written by
+scripts/check-nvme.sh). Every expected guest run counts once (missing,
+doubled or garbled: failed), and so do each boot's host check and its
+"kernel clean" check (DMA-API debug, KASAN, kmemleak, lockdep, QEMU ending
+by itself). --counts writes "P F"; it is deleted first, so a crash never
+leaves an earlier verdict behind.
+"""
+import argparse
+import pathlib
+import sys
+
+sys.path.insert(0, str(pathlib.Path(__file__).resolve().parent / "lib"))
+from kernel_clean import run_problems  # noqa: E402
+
+MODES = ("prp", "sgl", "prp/28", "sgl/28")
+EXPECTED = [(op, m) for m in MODES for op in ("read", "write")] + [
+    ("fs-iodma-to-nvme", "prp"), ("fs-nvme-to-iodma", "prp")]
+
+
+def fmt_bytes(n):
+    n = int(n)
+    if n >= 1 << 20:
+        return f"{n / (1 << 20):.1f} MiB"
+    if n >= 1 << 10:
+        return f"{n >> 10} KiB"
+    return f"{n} B"
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--counts")
+    ap.add_argument("--debug-kernel", action="store_true")
+    ap.add_argument("runs", nargs="+")
+    a = ap.parse_args()
+    if a.counts:
+        pathlib.Path(a.counts).unlink(missing_ok=True)
+    head = ("configuration", "workload", "format", "copy buffer",
+            "bytes verified", "I/Os", "result")
+    rows, notes = [], []
+    passed = failed = 0
+    for spec in a.runs:
+        name, logdir = spec.split("=", 1)
+        d = pathlib.Path(logdir)
+        ktap = d / "ktap.log"
+        text = ktap.read_text(errors="replace") if ktap.is_file() else ""
+        seen = {}
+        for line in text.splitlines():
+            f = line.strip().split("|")
+            if f[0] != "NVME":
+                continue
+            if len(f) != 8:
+                notes.append(f"{name}: garbled line {line.strip()!r}")
+                failed += 1
+                continue
+            key = (f[1], f[2])
+            if key in seen:
+                notes.append(f"{name}: {key} reported twice")
+                failed += 1
+                continue
+            seen[key] = f
+        # Behind an IOMMU the 28-bit modes are not run (nvme-run.sh).
+        expected = [e for e in EXPECTED
+                    if not (name.startswith("iommu") and e[1].endswith("/28"))]
+        for op, mode in expected:
+            f = seen.get((op, mode))
+            if f is None:
+                rows.append((name, op, mode.split("/")[0].upper(), "-", "-",
+                             "-", "MISSING"))
+                failed += 1
+                continue
+            ok = f[7] == "OK"
+            passed += ok
+            failed += not ok
+            fmt = mode.split("/")[0].upper() + (
+                " 28-bit" if mode.endswith("/28") else "")
+            rows.append((name, op, fmt, f[3], fmt_bytes(f[4]), f[5],
+                         "OK" if ok else "FAIL"))
+        hc = d / "host-check"
+        h = hc.read_text().split() if hc.is_file() else []
+        ok = len(h) == 2 and h[0] == "1"
+        passed += ok
+        failed += not ok
+        rows.append((name, "host image check", "-", "-",
+                     fmt_bytes(h[1]) if len(h) == 2 else "-", "-",
+                     "OK" if ok else "FAIL"))
+        probs = run_problems(d, a.debug_kernel)
+        passed += not probs
+        failed += bool(probs)
+        rows.append((name, "kernel clean", "-", "-", "-", "-",
+                     "OK" if not probs else "FAIL"))
+        notes += [f"{name}: {p}" for p in probs]
+    widths = [max(len(str(r[i])) for r in rows + [head])
+              for i in range(len(head))]
+    for r in [head] + rows:
+        print("  ".join(str(c).ljust(w) for c, w in zip(r, widths)).rstrip())
+    for n in notes:
+        print(f"problem: {n}")
+    print(f"nvme: {passed} of {passed + failed} checks OK in {len(a.runs)} runs")
+    if a.counts:
+        pathlib.Path(a.counts).write_text(f"{passed} {failed}\n")
+    return 0 if failed == 0 else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
