@@ -5,6 +5,8 @@
 #     iommu-lazy), 2 vCPUs, run one after another so they do not disturb
 #     each other's timings.
 #  2. Host: Google Benchmark of the core's gen_segments (tests/bench).
+#  3. samples/nvme against the kernel's nvme driver, same controller, same
+#     boot (scripts/check-nvme.sh --bench): "bench: nvme ..." ratios.
 # Then one table, out/bench/bench.csv, out/bench/bench.png and lines
 # "bench: <name> <value>".
 set -euo pipefail
@@ -38,3 +40,7 @@ cmake --build "$out/host" -j"$(nproc)" >/dev/null
 	>"$out/host.json" 2>"$out/host.err" || die "host benchmark failed"
 
 python3 "$IODMA_TOP/scripts/bench-report.py" --out "$out" --host "$out/host.json" "${runs[@]}"
+
+say "samples/nvme against the kernel's nvme driver"
+"$IODMA_TOP/scripts/check-nvme.sh" --bench | tee "$out/nvme.txt" ||
+	die "nvme benchmark failed"

@@ -1,11 +1,15 @@
 #!/usr/bin/env bash
-# Usage: check-nvme.sh [--stock] [--kernel LINE] [CONFIG...]
+# Usage: check-nvme.sh [--stock|--bench] [--kernel LINE] [CONFIG...]
 # samples/nvme against QEMU's NVMe controller (-device nvme, two of them),
 # beside the kernel's own nvme driver in the same boot, on the test kernel
 # of LINE (default 6.12: DMA-API debug, KASAN, kmemleak, lockdep), or with
 # --stock on Debian's stock kernel of LINE (its nvme and ext4 modules
 # loaded from the image package), one boot per DMA configuration (default:
-# direct swiotlb iommu-strict; all at once).
+# direct swiotlb iommu-strict; all at once). --bench (make bench): on the
+# stock kernel, one boot per configuration, one after the other, the same
+# controller measured under nvme and iodma_nvme in turn
+# (samples/nvme/nvme-bench.sh); prints "bench: nvme <workload> <config>
+# iodma/nvme <ratio>" lines.
 #
 # Before each boot the host writes pattern 1 over the DATA image with
 # nvme-demo; in the guest (samples/nvme/nvme-run.sh) iodma_nvme reads it
@@ -21,19 +25,21 @@ set -euo pipefail
 . "$(dirname "$0")/lib/kernels.sh"
 need_pkgs qemu-system-x86 busybox-static cpio gcc libc6-dev rsync python3
 
-line=${IODMA_KERNELS[0]} mode=test
+line=${IODMA_KERNELS[0]} mode=test bench=
 while [ $# -gt 0 ]; do
 	case $1 in
 	--stock) mode=stock; shift ;;
+	--bench) mode=stock bench=1; shift ;;
 	--kernel) line=${2:?--kernel LINE}; shift 2 ;;
 	*) break ;;
 	esac
 done
 configs=("$@")
 [ ${#configs[@]} -gt 0 ] || configs=(direct swiotlb iommu-strict)
+[ -z "$bench" ] || [ "$#" -gt 0 ] || configs=(direct iommu-strict)
 kernel_row "$line"
 
-out=$IODMA_TOP/out/nvme-$mode-$line
+out=$IODMA_TOP/out/nvme-$mode-$line${bench:+-bench}
 results=$IODMA_TOP/out/results
 mkdir -p "$out" "$results"
 [ "$mode" = test ] && rm -f "$results/nvme"
@@ -71,7 +77,7 @@ test)
 stock)
 	need_pkgs xz-utils binutils
 	{ read -r kdir; read -r kernel; } < <("$IODMA_TOP/scripts/stock-kernel.sh" "$line")
-	iodma=$out/iodma
+	iodma=$IODMA_TOP/out/nvme-stock-$line/iodma	# shared with --bench
 	rm -rf "$out/kmods"
 	kmods=$(stock_modules "$(dirname "$kernel")/../lib/modules" nvme ext4 crc32c_generic | awk '!seen[$0]++')
 	for m in $kmods; do extra+=("$out/kmods/$m.ko"); done
@@ -83,11 +89,13 @@ esac
 demo=$out/nvme/nvme-demo
 "$IODMA_TOP/scripts/make-initramfs.sh" "$out/initramfs.cpio.gz" \
 	"${extra[@]}" "$iodma/iodma.ko" "$out/nvme/iodma_nvme.ko" "$demo" \
-	"$IODMA_TOP/samples/nvme/nvme-run.sh"
+	"$IODMA_TOP/samples/nvme/nvme-run.sh" "$IODMA_TOP/samples/nvme/nvme-bench.sh"
 
 # The DATA image: pattern 1 over 64 MiB. The guest reads [0, 8M) and
 # writes 4 MiB per mode from 32 MiB on (seed 10 + mode index).
 IMG_MB=64
+guest=nvme-run.sh
+[ -z "$bench" ] || guest=nvme-bench.sh
 start=$(date +%s)
 runs=()
 for cfg in "${configs[@]}"; do
@@ -101,12 +109,19 @@ for cfg in "${configs[@]}"; do
 		-device nvme,serial=iodmadata,drive=data,addr=0x10,mdts=8
 		-drive file=$logdir/fs.img,if=none,id=fs,format=raw
 		-device nvme,serial=iodmafs,drive=fs,addr=0x11" \
-		IODMA_APPEND="iodma.run=nvme-run.sh" \
+		IODMA_APPEND="iodma.run=$guest" \
 		"$IODMA_TOP/scripts/run-qemu.sh" "$cfg" "$kernel" \
 		"$out/initramfs.cpio.gz" "$logdir" "$mods" 900 \
 		2>"$out/qemu-$cfg.log" &
 	runs+=("$cfg=$logdir")
+	# Timings: one boot at a time.
+	[ -z "$bench" ] || wait || true
 done
+if [ -n "$bench" ]; then
+	wait || true
+	python3 "$IODMA_TOP/scripts/nvme-report.py" --bench "${runs[@]}"
+	exit
+fi
 say "${#runs[@]} QEMU runs under way (TCG)"
 wait || true
 say "all runs finished in $(( $(date +%s) - start )) s"

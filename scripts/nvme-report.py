@@ -33,7 +33,48 @@ def fmt_bytes(n):
     return f"{n} B"
 
 
+WORKLOADS = (("randread4k-qd1", 3, "IOPS"), ("randread4k-qd32", 3, "IOPS"),
+             ("seqread128k", 4, "MB/s"), ("seqwrite128k", 4, "MB/s"))
+
+
+def bench(runs):
+    """The NVMEBENCH| lines of nvme-bench.sh: a table and the ratios."""
+    rows, bad = [], 0
+    for spec in runs:
+        name, logdir = spec.split("=", 1)
+        ktap = pathlib.Path(logdir) / "ktap.log"
+        text = ktap.read_text(errors="replace") if ktap.is_file() else ""
+        got = {}
+        for line in text.splitlines():
+            f = line.strip().split("|")
+            if f[0] != "NVMEBENCH" or len(f) != 6 or f[5] != "OK":
+                bad += f[0] == "NVMEBENCH"
+                continue
+            got.setdefault((f[1], f[2]), []).append(f)
+        for w, col, unit in WORKLOADS:
+            vals = {d: [float(f[col]) for f in got.get((d, w), [])]
+                    for d in ("nvme", "iodma")}
+            if not vals["nvme"] or not vals["iodma"]:
+                rows.append((name, w, unit, "-", "-", "-"))
+                bad += 1
+                continue
+            n = sum(vals["nvme"]) / len(vals["nvme"])
+            i = sum(vals["iodma"]) / len(vals["iodma"])
+            r = i / n if n else 0.0
+            rows.append((name, w, unit, f"{n:.0f}", f"{i:.0f}", f"{r:.2f}"))
+            print(f"bench: nvme {w} {name} iodma/nvme {r:.2f}")
+    head = ("configuration", "workload", "unit", "nvme", "iodma_nvme",
+            "iodma/nvme")
+    widths = [max(len(str(r[k])) for r in rows + [head])
+              for k in range(len(head))]
+    for r in [head] + rows:
+        print("  ".join(str(c).ljust(w) for c, w in zip(r, widths)).rstrip())
+    return 1 if bad else 0
+
+
 def main():
+    if len(sys.argv) > 1 and sys.argv[1] == "--bench":
+        return bench(sys.argv[2:])
     ap = argparse.ArgumentParser()
     ap.add_argument("--counts")
     ap.add_argument("--debug-kernel", action="store_true")

@@ -9,6 +9,11 @@
  *                                        every byte checked
  *   nvme-demo write DEV  SEED OFF LEN   O_DIRECT writes of every shape,
  *                                        then read back and checked
+ *   nvme-demo bench DEV  WORKLOAD SECONDS SPAN
+ *                                        a load: randread4k-qd1,
+ *                                        randread4k-qd32 (32 threads),
+ *                                        seqread128k, seqwrite128k over
+ *                                        [0, SPAN); prints IOPS and MB/s
  *
  * OFF and LEN take K and M suffixes. The pattern of a byte depends only on
  * its offset on the disk and the seed, so the host and the guest agree
@@ -29,7 +34,9 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <pthread.h>
 #include <sys/uio.h>
+#include <time.h>
 #include <unistd.h>
 
 typedef unsigned long long u64;
@@ -249,9 +256,105 @@ static int run_file(const char *path, int write, u64 seed, u64 off,
 	return errors ? 1 : 0;
 }
 
+struct bench {
+	const char *dev;
+	int write, seq;
+	u64 bs, span;
+	double end;
+	u64 ops;
+	int err;
+	unsigned int id;
+};
+
+static double now(void)
+{
+	struct timespec t;
+
+	clock_gettime(CLOCK_MONOTONIC, &t);
+	return t.tv_sec + t.tv_nsec / 1e9;
+}
+
+static void *bench_thread(void *arg)
+{
+	struct bench *b = arg;
+	u8 *buf = mmap(NULL, b->bs, PROT_READ | PROT_WRITE,
+		       MAP_PRIVATE | MAP_ANONYMOUS | MAP_POPULATE, -1, 0);
+	int fd = open(b->dev, (b->write ? O_RDWR : O_RDONLY) | O_DIRECT);
+	u64 x = 0x12345678u + b->id, pos = 0;
+
+	if (buf == MAP_FAILED || fd < 0) {
+		b->err = 1;
+		return NULL;
+	}
+	memset(buf, 0x5a, b->bs);
+	while (now() < b->end) {
+		ssize_t r;
+
+		if (b->seq) {
+			pos = (pos + b->bs) % b->span;
+		} else {
+			x = mix(x);
+			pos = (x % (b->span / b->bs)) * b->bs;
+		}
+		r = b->write ? pwrite(fd, buf, b->bs, (off_t)pos) :
+			       pread(fd, buf, b->bs, (off_t)pos);
+		if (r != (ssize_t)b->bs) {
+			b->err = 1;
+			break;
+		}
+		b->ops++;
+	}
+	close(fd);
+	return NULL;
+}
+
+static int run_bench(const char *dev, const char *w, double secs, u64 span)
+{
+	struct bench b[32];
+	pthread_t t[32];
+	int n = 1, err = 0;
+	u64 ops = 0, bs = 4 * KIB;
+	int write = 0, seq = 0;
+	double start;
+
+	if (!strcmp(w, "randread4k-qd32")) {
+		n = 32;
+	} else if (!strcmp(w, "seqread128k")) {
+		bs = 128 * KIB;
+		seq = 1;
+	} else if (!strcmp(w, "seqwrite128k")) {
+		bs = 128 * KIB;
+		seq = 1;
+		write = 1;
+	} else if (strcmp(w, "randread4k-qd1")) {
+		fprintf(stderr, "nvme-demo: unknown workload %s\n", w);
+		return 2;
+	}
+	start = now();
+	for (int i = 0; i < n; i++) {
+		b[i] = (struct bench){ dev, write, seq, bs, span,
+				       start + secs, 0, 0, (unsigned int)i };
+		if (pthread_create(&t[i], NULL, bench_thread, &b[i]))
+			return 2;
+	}
+	for (int i = 0; i < n; i++) {
+		pthread_join(t[i], NULL);
+		ops += b[i].ops;
+		err |= b[i].err;
+	}
+	secs = now() - start;
+	printf("%s iops=%.0f mbps=%.1f err=%d\n", w, ops / secs,
+	       ops * bs / secs / 1e6, err);
+	return err;
+}
+
 int main(int argc, char **argv)
 {
 	u64 seed, off, len;
+
+	if (argc == 6 && !strcmp(argv[1], "bench"))
+		return run_bench(argv[2], argv[3], strtod(argv[4], NULL),
+				 parse_size(argv[5]));
 
 	if (argc != 6) {
 		fprintf(stderr, "usage: nvme-demo fill|check|read|write PATH SEED OFF LEN\n");
