@@ -13,6 +13,9 @@
 #   make check-kunit   KUnit suites in every QEMU configuration, on every
 #                      test kernel (scripts/lib/kernels.sh: 6.12 and 6.1)
 #   make check-demo    the demo's transfers on each test kernel (checked)
+#   make check-nvme    samples/nvme (PRP, SGL, copy buffer, ext2 round trip
+#                      with the kernel's nvme driver) in QEMU, test kernel
+#                      (not yet a stage of make check: too slow there)
 #   make install       iodma.ko for KDIR into /lib/modules/<release>/updates,
 #                      header + Module.symvers into /usr/src/iodma-<version>,
 #                      depmod; DESTDIR= for a staging root
@@ -29,7 +32,7 @@ KDIR ?= /lib/modules/$(shell uname -r)/build
 KREL := $(shell cat $(KDIR)/include/config/kernel.release 2>/dev/null || echo unknown)
 OUT := $(CURDIR)/out
 
-.PHONY: all modules demo bench fuzz check check-host check-style check-checkers check-kunit check-demo clean
+.PHONY: all modules demo bench fuzz check check-host check-style check-checkers check-kunit check-demo check-nvme clean
 .PHONY: install uninstall install-dkms-source deb check-install check-dkms
 
 all: modules
@@ -66,6 +69,9 @@ fuzz:
 
 check-demo:
 	@scripts/demo.sh test
+
+check-nvme:
+	@scripts/check-nvme.sh
 
 install: modules
 	@scripts/install.sh install "$(KDIR)" "$(DESTDIR)" "$(OUT)/modules-$(KREL)"
