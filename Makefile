@@ -26,6 +26,13 @@
 #                      against the installed files
 #   make check-dkms    the .deb built, DKMS-built for Debian's 6.12 and 6.1
 #                      and the edu demo run on each (subset of runs)
+#   make docs          Documentation/ as HTML in out/docs/html (Sphinx,
+#                      kernel-doc of the header and the shim; warnings fail)
+#   make check-docs    the docs stage: render, then judge the reference
+#   make check-static  sparse (make C=2) on the C shim and KUnit suites,
+#                      clang-tidy (.clang-tidy) on the C++ core
+#   make check-trace   the edu demo with iodma's trace events on, every
+#                      record matched with the transfers (both test kernels)
 #   make clean         remove build products (out/)
 
 KDIR ?= /lib/modules/$(shell uname -r)/build
@@ -34,6 +41,7 @@ OUT := $(CURDIR)/out
 
 .PHONY: all modules demo bench fuzz check check-host check-style check-checkers check-kunit check-demo check-nvme clean
 .PHONY: install uninstall install-dkms-source deb check-install check-dkms
+.PHONY: docs check-docs check-static check-trace
 
 all: modules
 
@@ -91,11 +99,25 @@ check-install:
 check-dkms:
 	@scripts/check-dkms.sh
 
+docs:
+	@scripts/docs.sh
+
+check-docs:
+	@scripts/check-docs.sh
+
+check-static:
+	@scripts/check-static.sh
+
+check-trace:
+	@scripts/check-trace.sh
+
 # Every stage runs even when an earlier one fails; the summary counts a
 # stage that produced no result as one failure.
 check:
 	@rm -rf $(OUT)/results
 	-@scripts/check-style.sh
+	-@scripts/check-docs.sh
+	-@scripts/check-static.sh
 	-@scripts/tests/run-checker-tests.sh
 	-@scripts/check-host.sh
 	-@scripts/fuzz.sh 60 $(OUT)/results/fuzz
@@ -103,8 +125,9 @@ check:
 	-@scripts/demo.sh test
 	-@scripts/check-install.sh
 	-@scripts/check-dkms.sh
+	-@scripts/check-trace.sh
 	@[ ! -s $(OUT)/results/kunit-skips ] || cat $(OUT)/results/kunit-skips
-	@scripts/summary.sh $(OUT)/results style checkers host fuzz kunit demo install dkms
+	@scripts/summary.sh $(OUT)/results style docs static checkers host fuzz kunit demo install dkms trace
 
 clean:
 	rm -rf $(OUT)

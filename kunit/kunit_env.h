@@ -29,8 +29,11 @@ unsigned long iodma_kunit_vm_mmap(struct kunit *test, struct file *file,
 #define kunit_vm_mmap iodma_kunit_vm_mmap
 #endif
 /* KUnit test attributes (speed): a macro, tested as such, no probe needed. */
-#ifndef KUNIT_CASE_SLOW
-#define KUNIT_CASE_SLOW(test_name) KUNIT_CASE(test_name)
+#ifdef KUNIT_CASE_PARAM_ATTR
+#define KUNIT_CASE_PARAM_SLOW(test_name, gen)				\
+	KUNIT_CASE_PARAM_ATTR(test_name, gen, { .speed = KUNIT_SPEED_SLOW })
+#else
+#define KUNIT_CASE_PARAM_SLOW(test_name, gen) KUNIT_CASE_PARAM(test_name, gen)
 #endif
 
 /* The configuration name the runner booted (direct, swiotlb, iommu-*...). */
@@ -73,5 +76,12 @@ struct iodma_test_live {
 };
 
 void iodma_test_live(struct iodma_test_live *out);
+
+/*
+ * The counters /sys/kernel/debug/iodma/ shows (src/shim/debugfs.c), in the
+ * core's own layout.
+ */
+#include "../src/core/core_api.h"
+int iodma_stats_read(struct device *dev, struct iodma_core_stats *out);
 
 #endif /* IODMA_KUNIT_ENV_H */

@@ -118,7 +118,9 @@ def main():
     # The same table as reStructuredText, for Documentation/performance.rst.
     sep = "  ".join("=" * w for w in widths)
     rst = [sep, "  ".join(h.ljust(w) for h, w in zip(head, widths)).rstrip(), sep]
-    rst += ["  ".join(c.ljust(w) for c, w in zip(r, widths)).rstrip() for r in table]
+    # A lone "-" in a cell would be read as an empty bullet list.
+    rst += ["  ".join((c if c != "-" else "n/a").ljust(w) for c, w in zip(r, widths)).rstrip()
+            for r in table]
     rst.append(sep)
     (out / "bench-table.rst").write_text("\n".join(rst) + "\n")
 

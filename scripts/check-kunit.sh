@@ -32,7 +32,19 @@ while [ $# -gt 0 ]; do
 	shift
 done
 configs=("$@")
+explicit=${#configs[@]}
 [ ${#configs[@]} -gt 0 ] || configs=("${IODMA_CONFIGS[@]}")
+# line_configs LINE: the configurations to run on LINE, in configs' order:
+# those named on the command line, or the line's own (kernels.sh).
+line_configs() {
+	local c
+	kernel_row "$1"
+	for c in "${configs[@]}"; do
+		if [ "$explicit" -gt 0 ] || [[ " $KERNEL_CONFIGS " == *" $c "* ]]; then
+			echo "$c"
+		fi
+	done
+}
 [ ${#lines[@]} -gt 0 ] || lines=("${IODMA_KERNELS[@]}")
 for line in "${lines[@]}"; do kernel_row "$line"; done
 out=$IODMA_TOP/out
@@ -62,21 +74,52 @@ if [ "$run" = 1 ]; then
 		image[$line]=$kdir/$KERNEL_IMAGE
 	done
 
-	# Two guests at a time: each TCG guest keeps one host core busy. Every
-	# kernel's run of a configuration goes before the next configuration
-	# (smp4, the longest, first).
+	# Guests as many at a time as the host has cores (each single-vCPU TCG
+	# guest keeps one busy), but never two multi-vCPU guests at once: a
+	# 4-vCPU guest's threads on an overcommitted host spin on locks whose
+	# holders are not running, and two such guests together take several
+	# times as long as one after the other. The multi-vCPU runs (smp4, the
+	# longest) go first, one after the other in one lane; the single-vCPU
+	# runs fill the other lanes and take over the first when it is done.
 	jobs=${IODMA_JOBS:-$(nproc)}
+	queue=()
 	for cfg in "${configs[@]}"; do
 		for line in "${lines[@]}"; do
 			[ -z "${broken[$line]:-}" ] || continue
-			while [ "$(jobs -rp | wc -l)" -ge "$jobs" ]; do wait -n || true; done
-			# A kernel log big enough to hold every suite's results
-			# (scripts/lib/ktap-from-kmsg.py reads them there if needed).
-			IODMA_APPEND="log_buf_len=4M ${IODMA_APPEND:-}" \
-				"$IODMA_TOP/scripts/run-qemu.sh" "$cfg" "${image[$line]}" \
-				"$out/kunit/$line/initramfs.cpio.gz" "$out/kunit/$line/$cfg" \
-				"$(IFS=,; echo "${mods[*]}")" &
+			lc=$(line_configs "$line")
+			[[ $'\n'$lc$'\n' == *$'\n'$cfg$'\n'* ]] || continue
+			queue+=("$line $cfg")
 		done
+	done
+	smp_pid=
+	while [ ${#queue[@]} -gt 0 ]; do
+		while [ "$(jobs -rp | wc -l)" -ge "$jobs" ]; do wait -n || true; done
+		busy=0
+		[ -n "$smp_pid" ] && kill -0 "$smp_pid" 2>/dev/null && busy=1
+		pick=-1
+		for i in "${!queue[@]}"; do
+			qemu_config "${queue[$i]#* }"
+			if [ "$(qemu_vcpus)" -gt 1 ] && [ $busy = 1 ]; then
+				continue
+			fi
+			pick=$i
+			break
+		done
+		if [ $pick -lt 0 ]; then # only multi-vCPU runs are left
+			wait "$smp_pid" || true
+			continue
+		fi
+		line=${queue[$pick]%% *} cfg=${queue[$pick]#* }
+		queue=("${queue[@]:0:pick}" "${queue[@]:pick+1}")
+		qemu_config "$cfg"
+		vcpus=$(qemu_vcpus)
+		# A kernel log big enough to hold every suite's results
+		# (scripts/lib/ktap-from-kmsg.py reads them there if needed).
+		IODMA_APPEND="log_buf_len=4M ${IODMA_APPEND:-}" \
+			"$IODMA_TOP/scripts/run-qemu.sh" "$cfg" "${image[$line]}" \
+			"$out/kunit/$line/initramfs.cpio.gz" "$out/kunit/$line/$cfg" \
+			"$(IFS=,; echo "${mods[*]}")" "$(qemu_timeout "$cfg")" &
+		[ "$vcpus" -gt 1 ] && smp_pid=$!
 	done
 	wait || true
 fi
@@ -88,7 +131,8 @@ for line in "${lines[@]}"; do
 		echo "FAIL kunit[$line]: ${broken[$line]}: counted as 1 failed case"
 		lf=1
 	else
-		for cfg in "${configs[@]}"; do
+		mapfile -t lcfgs < <(line_configs "$line")
+		for cfg in "${lcfgs[@]}"; do
 			logdir=$out/kunit/$line/$cfg
 			mkdir -p "$logdir"
 			rm -f "$logdir/counts" "$logdir/skips"
@@ -115,7 +159,7 @@ for line in "${lines[@]}"; do
 			fi
 		done
 		echo "robustness on $line:"
-		if ! python3 "$IODMA_TOP/scripts/robustness-kunit.py" "$out/kunit/$line" "${configs[@]}"; then
+		if ! python3 "$IODMA_TOP/scripts/robustness-kunit.py" "$out/kunit/$line" "${lcfgs[@]}"; then
 			echo "FAIL kunit[$line]: robustness figures missing or showing a problem" \
 				"(above): counted as 1 failed case"
 			lf=$((lf + 1))

@@ -3,13 +3,13 @@
 #  - checkpatch --strict on the C shim, KUnit suites, samples and C headers;
 #  - clang-format on the C++ core, runtime and host tests;
 #  - kernel-doc warnings on the shim;
-#  - every exported symbol documented with Context: and Return:;
-#  - Documentation/*.rst parses without warnings (docutils; Sphinx-only
-#    directives accepted).
+#  - every exported symbol documented with Context: and Return:.
+# Documentation/ itself is rendered and judged by the docs stage
+# (scripts/check-docs.sh).
 # Writes out/results/style ("P F").
 set -euo pipefail
 . "$(dirname "$0")/lib/common.sh"
-need_pkgs clang-format perl linux-source-6.12 xz-utils python3-docutils
+need_pkgs clang-format perl linux-source-6.12 xz-utils
 
 cd "$IODMA_TOP"
 results=out/results
@@ -17,17 +17,7 @@ mkdir -p "$results"
 rm -f "$results/style"
 
 # checkpatch.pl and kernel-doc from Debian's kernel source, extracted once.
-srcver=$(dpkg-query -W -f='${Version}' linux-source-6.12)
-tools=$IODMA_CACHE/tools/$srcver
-if [ ! -f "$tools/.done" ]; then
-	say "extracting checkpatch.pl and kernel-doc from linux-source-6.12"
-	rm -rf "$tools"
-	mkdir -p "$tools"
-	tar -C "$tools" --strip-components=1 -xf /usr/src/linux-source-6.12.tar.xz \
-		linux-source-6.12/scripts/checkpatch.pl linux-source-6.12/scripts/spelling.txt \
-		linux-source-6.12/scripts/const_structs.checkpatch linux-source-6.12/scripts/kernel-doc
-	touch "$tools/.done"
-fi
+tools=$(kernel_tools)
 
 c_files=$(ls src/shim/*.[ch] kunit/*.[ch] include/linux/*.h 2>/dev/null
 	find samples -name '*.[ch]' 2>/dev/null
@@ -80,41 +70,6 @@ PY
 	pass "exported symbols documented"
 else
 	fail "exported symbols documented (above)"
-fi
-
-if python3 - Documentation/*.rst <<'PY'; then
-import sys
-from docutils import nodes
-from docutils.core import publish_doctree
-from docutils.parsers.rst import Directive, directives
-from docutils.parsers.rst.directives.body import CodeBlock
-
-
-class Ignored(Directive):
-    has_content = True
-    optional_arguments = 10
-    option_spec = {"maxdepth": directives.unchanged}
-
-    def run(self):
-        return []
-
-
-directives.register_directive("toctree", Ignored)
-directives.register_directive("code-block", CodeBlock)
-bad = 0
-for path in sys.argv[1:]:
-    try:
-        publish_doctree(open(path).read(), source_path=path,
-                        settings_overrides={"report_level": 2,
-                                            "halt_level": 2})
-    except Exception as e:  # docutils raises SystemMessage at halt_level
-        print(f"{path}: {e}", file=sys.stderr)
-        bad = 1
-sys.exit(bad)
-PY
-	pass "documentation parses"
-else
-	fail "documentation parses (above)"
 fi
 
 echo "$p $f" >"$results/style"

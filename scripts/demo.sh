@@ -8,11 +8,14 @@
 # or 6.1 (make demo KERNEL=6.1): no kernel build. "test"
 # (make check) uses the test kernel of LINE with DMA-API debug, KASAN,
 # kmemleak and lockdep; without a LINE, every kernel line of
-# scripts/lib/kernels.sh one after the other, and writes out/results/demo
+# scripts/lib/kernels.sh one after the other (the runs of its "demo"
+# column), and writes out/results/demo
 # (their sum, "P F") with a line per kernel. All runs of a kernel go at
 # once: the guests mostly wait for the engine's 100 ms timer.
 # Environment (make check-dkms): IODMA_PREBUILT, a directory holding an
 # iodma.ko and its Module.symvers to run instead of building iodma;
+# IODMA_DEMO_TRACE (make check-trace), non-empty: iodma's trace events on
+# during the transfers, the trace buffer dumped into each run's ktap.log;
 # IODMA_DEMO_RUNS, the runs to do (default all six: "direct/28 ...
 # iommu-strict/64"); IODMA_DEMO_OUT, the output directory. "stock" writes
 # its counts ("P F") to OUT/counts.
@@ -33,7 +36,8 @@ if [ "$mode" = test ] && [ $# -lt 2 ]; then
 		say "demo on the $line test kernel"
 		counts=$IODMA_TOP/out/demo-test-$line/counts
 		rm -f "$counts"
-		IODMA_DEMO_OUT='' "$0" test "$line" || true
+		kernel_row "$line"
+		IODMA_DEMO_OUT='' IODMA_DEMO_RUNS=$KERNEL_DEMO_RUNS "$0" test "$line" || true
 		c=$(head -c 64 "$counts" 2>/dev/null || true)
 		if [[ $c =~ ^(0|[1-9][0-9]{0,8})\ (0|[1-9][0-9]{0,8})$ ]] &&
 			[ "$((BASH_REMATCH[1] + BASH_REMATCH[2]))" -gt 0 ]; then
@@ -105,7 +109,7 @@ for name in ${IODMA_DEMO_RUNS:-direct/28 direct/64 swiotlb/28 swiotlb/64 iommu-s
 	logdir=$out/runs/$cfg-$bits
 	runs+=("$name=$logdir")
 	EDU_DMA_BITS=$bits IODMA_ACCEL=$accel \
-		IODMA_APPEND="iodma.run=edu-demo iodma.modargs=edu_dma.dma_bits=$bits" \
+		IODMA_APPEND="iodma.run=edu-demo iodma.modargs=edu_dma.dma_bits=$bits${IODMA_DEMO_TRACE:+ iodma.trace=1}" \
 		"$IODMA_TOP/scripts/run-qemu.sh" "$cfg" "$kernel" \
 		"$out/initramfs.cpio.gz" "$logdir" iodma,edu_dma 900 \
 		2>"$out/qemu-$cfg-$bits.log" &

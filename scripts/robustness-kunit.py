@@ -159,7 +159,8 @@ for cfg in configs:
         leaks += int(le)
 n, f = suite_figures(item, "iodma_fault")
 if leaks:
-    fail(item, f"{leaks} user pages left pinned")
+    fail(item, f"{leaks} leaks after injected faults (allocations, mappings, "
+             "copy-buffer blocks or pins)")
 if configs and sites == 0:
     fail(item, "no fault site injected")
 # A failed case (wrong errno, state changed, kernel report) counts as a leak

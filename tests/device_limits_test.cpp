@@ -12,15 +12,18 @@
 #include <tuple>
 
 #include "../src/core/md.h"
+#include "random_world.h"
 #include "xfer_fixture.h"
 
 namespace {
 
+using world::merged;
+using world::Ranges;
+using world::slice;
 using xfer::kBidi;
 using xfer::kFromDev;
 using xfer::kToDev;
 using xfer::XferTest;
-using Ranges = std::vector<std::pair<uint64_t, uint64_t>>;
 
 constexpr unsigned kForCpu = IODMA_CORE_SYNC_FOR_CPU;
 constexpr unsigned kForDev = IODMA_CORE_SYNC_FOR_DEVICE;
@@ -28,36 +31,6 @@ constexpr unsigned kForDev = IODMA_CORE_SYNC_FOR_DEVICE;
 bool prepared(iodma_cmd* c) {
   unsigned long long o, l;
   return iodma_core_cmd_prepared_range(c, &o, &l) == 0;
-}
-
-// Ranges that continue each other, merged.
-Ranges merged(const Ranges& in) {
-  Ranges out;
-  for (auto [a, n] : in) {
-    if (n == 0) continue;
-    if (!out.empty() && out.back().first + out.back().second == a)
-      out.back().second += n;
-    else
-      out.push_back({a, n});
-  }
-  return out;
-}
-
-// The physical pieces of [off, off + len) of memory laid out as `pieces`.
-Ranges slice(const Ranges& pieces, uint64_t off, uint64_t len) {
-  Ranges out;
-  for (auto [a, n] : pieces) {
-    if (len == 0) break;
-    if (off >= n) {
-      off -= n;
-      continue;
-    }
-    const uint64_t take = std::min(n - off, len);
-    out.push_back({a + off, take});
-    len -= take;
-    off = 0;
-  }
-  return merged(out);
 }
 
 // The cache maintenance logged since the last clear, for one side.

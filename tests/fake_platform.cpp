@@ -89,6 +89,8 @@ struct State {
   std::vector<std::pair<uint64_t, uint64_t>> last_map_segs;
   std::vector<std::string> dma_errors;
   std::vector<CacheOp> cache_ops;
+  std::vector<CbEvent> cb_events;
+  bool locked = false;
   // The calling task's address space (a stand-in pointer), and references.
   void* current_mm = &mm_a;
   long mm_refs = 0;
@@ -503,6 +505,8 @@ long live_allocs() { return static_cast<long>(st().live.size()); }
 long total_allocs() { return st().alloc.count; }
 unsigned int last_gfp() { return st().gfp; }
 long bug_reports() { return st().bugs; }
+const std::vector<CbEvent>& cb_events() { return st().cb_events; }
+bool lock_held() { return st().locked; }
 void forget_bug_reports() { st().bugs = 0; }
 long live_mappings() { return static_cast<long>(st().mappings.size()); }
 long live_cb_blocks() { return static_cast<long>(st().blocks.size()); }
@@ -1080,6 +1084,27 @@ void iodma_plat_copy_to_phys(unsigned long long phys, const void* src,
 void iodma_plat_bug(const char* what) {
   std::fprintf(stderr, "iodma core bug: %s\n", what);
   st().bugs++;
+}
+
+unsigned long iodma_plat_lock(void) {
+  if (st().locked) iodma_plat_bug("registry lock taken twice");
+  st().locked = true;
+  return 0x5a;
+}
+
+void iodma_plat_unlock(unsigned long flags) {
+  if (!st().locked || flags != 0x5a)
+    iodma_plat_bug("registry unlock without its lock");
+  st().locked = false;
+}
+
+void iodma_plat_event_copy_buffer(void* dev, unsigned long long cmd_id,
+                                  unsigned long long offset,
+                                  unsigned long long length, int dir,
+                                  unsigned int reason, int result) {
+  (void)dev;
+  st().cb_events.push_back(
+      fake::CbEvent{cmd_id, offset, length, dir, reason, result});
 }
 
 }  // extern "C"

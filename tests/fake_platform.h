@@ -151,6 +151,19 @@ const std::vector<std::string>& dma_errors();
 // Return the errors and forget them (after provoking one on purpose).
 std::vector<std::string> take_dma_errors();
 
+// iodma_plat_event_copy_buffer() calls, in order.
+struct CbEvent {
+  uint64_t cmd_id;
+  uint64_t offset, length;
+  int dir;
+  unsigned reason;
+  int result;
+};
+const std::vector<CbEvent>& cb_events();
+// Whether the registry lock (iodma_plat_lock) is held now; taking it twice
+// (a deadlock in the kernel) is reported as a core bug.
+bool lock_held();
+
 }  // namespace fake
 
 #endif  // IODMA_TESTS_FAKE_PLATFORM_H

@@ -16,13 +16,13 @@
 struct device;
 
 /**
- * enum iodma_format - layout of the segments gen_segments() writes
- * @IODMA_FMT_HOST32: struct iodma_seg32, CPU byte order
- * @IODMA_FMT_BIG32: struct iodma_seg32, big endian
- * @IODMA_FMT_LITTLE32: struct iodma_seg32, little endian
- * @IODMA_FMT_HOST64: struct iodma_seg64, CPU byte order
- * @IODMA_FMT_BIG64: struct iodma_seg64, big endian
- * @IODMA_FMT_LITTLE64: struct iodma_seg64, little endian
+ * enum iodma_format - layout of the segments iodma_cmd_gen_segments() writes
+ * @IODMA_FMT_HOST32: &struct iodma_seg32, CPU byte order
+ * @IODMA_FMT_BIG32: &struct iodma_seg32, big endian
+ * @IODMA_FMT_LITTLE32: &struct iodma_seg32, little endian
+ * @IODMA_FMT_HOST64: &struct iodma_seg64, CPU byte order
+ * @IODMA_FMT_BIG64: &struct iodma_seg64, big endian
+ * @IODMA_FMT_LITTLE64: &struct iodma_seg64, little endian
  * @IODMA_FMT_CUSTOM: the spec's @seg_fn writes each segment
  */
 enum iodma_format {
@@ -55,9 +55,17 @@ struct iodma_seg64 {
 	u64 len;
 };
 
-/*
- * Custom output: write segment @index into @segments and return true, or
- * return false to refuse it (gen_segments() then fails with -EOVERFLOW).
+/**
+ * typedef iodma_seg_fn - writer of one segment, for %IODMA_FMT_CUSTOM
+ * @segments: the array passed to iodma_cmd_gen_segments()
+ * @index: the slot of this segment in @segments
+ * @addr: DMA address of the segment's first byte
+ * @len: length of the segment in bytes
+ * @ctx: the spec's @seg_ctx
+ *
+ * Context: as the iodma_cmd_gen_segments() call that runs it.
+ * Return: true when the segment is written; false to refuse it, and
+ * iodma_cmd_gen_segments() then fails with -EOVERFLOW.
  */
 typedef bool (*iodma_seg_fn)(void *segments, u32 index, u64 addr, u64 len,
 			     void *ctx);
@@ -220,5 +228,18 @@ struct iodma_pool *iodma_pool_create(struct device *dev,
 struct iodma_cmd *iodma_pool_get(struct iodma_pool *pool, bool wait);
 void iodma_pool_put(struct iodma_pool *pool, struct iodma_cmd *cmd);
 void iodma_pool_destroy(struct iodma_pool *pool);
+
+/*
+ * Managed commands and pools (devres): released when @dev unbinds from its
+ * driver, a command still prepared then completed and reported once.
+ * Never pass them to iodma_cmd_destroy() / iodma_pool_destroy().
+ */
+struct iodma_cmd *devm_iodma_cmd_create(struct device *dev,
+					const struct iodma_spec *spec,
+					size_t priv_size, gfp_t gfp);
+struct iodma_pool *devm_iodma_pool_create(struct device *dev,
+					  const struct iodma_spec *spec,
+					  size_t priv_size, unsigned int count,
+					  gfp_t gfp);
 
 #endif /* _LINUX_IODMA_H */

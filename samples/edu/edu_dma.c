@@ -184,6 +184,13 @@ static int edu_transfer(struct edu_dev *edu, struct iodma_md *md, u64 len,
 	x->dma_ops = 0;
 	err = to_device ? edu_loopback(edu, &t, &o, len, &x->dma_ops) :
 			  edu_loopback(edu, &o, &t, len, &x->dma_ops);
+	/*
+	 * The device wrote the buffer under test: make that visible to the
+	 * CPU now (complete would too; a driver that looks at the data
+	 * before completing needs this).
+	 */
+	if (!err && !to_device)
+		err = iodma_cmd_synchronize(edu->test, IODMA_SYNC_FOR_CPU);
 	err2 = iodma_cmd_complete(edu->own, 0);
 	err = err ?: err2;
 out_test:

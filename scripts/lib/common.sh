@@ -27,3 +27,25 @@ need_pkgs() {
 # Packages every kernel-side job needs.
 KERNEL_BUILD_PKGS=(gcc g++ make bc bison flex libelf-dev libssl-dev kmod cpio
 	xz-utils python3 rsync ccache dwarves)
+
+# kernel_tools: print the directory holding the kernel's checkpatch.pl and
+# kernel-doc (scripts/ below it), extracted once per linux-source-6.12
+# version from Debian's tarball. Needs linux-source-6.12 and xz-utils.
+kernel_tools() {
+	local srcver tools
+	srcver=$(dpkg-query -W -f='${Version}' linux-source-6.12) ||
+		die "linux-source-6.12 is not installed"
+	tools=$IODMA_CACHE/tools/$srcver
+	if [ ! -f "$tools/.done" ]; then
+		say "extracting checkpatch.pl and kernel-doc from linux-source-6.12"
+		rm -rf "$tools"
+		mkdir -p "$tools"
+		tar -C "$tools" --strip-components=1 -xf /usr/src/linux-source-6.12.tar.xz \
+			linux-source-6.12/scripts/checkpatch.pl linux-source-6.12/scripts/spelling.txt \
+			linux-source-6.12/scripts/const_structs.checkpatch \
+			linux-source-6.12/scripts/kernel-doc >&2 ||
+			die "cannot extract the kernel's scripts from linux-source-6.12"
+		touch "$tools/.done"
+	fi
+	echo "$tools"
+}

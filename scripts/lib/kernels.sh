@@ -15,10 +15,17 @@
 #   stock       the release pattern (ERE) of Debian 12's stock image package
 #               linux-image-<release>-amd64 of this line
 #   kbuild      the stock kernel's kbuild package ($rel: the release)
+#   demo        the demo runs (config/bits, comma separated) make check does on
+#               this line's test kernel: all six on the first line; one per
+#               DMA path, both engine widths among them, on the others (every
+#               KUnit suite still runs in every configuration on each line)
+#   configs     the QEMU configurations (scripts/lib/qemu-configs.sh) make
+#               check runs every KUnit suite in on this line's test kernel,
+#               comma separated, or "all"
 IODMA_KERNEL_TABLE='
-#line  source             fragment                 image                  stock                   kbuild
-6.12   linux-source-6.12  test-kernel-6.12.config  arch/x86/boot/bzImage  6\.12\.[0-9]+\+deb12    linux-kbuild-$rel
-6.1    linux-source-6.1   test-kernel-6.1.config   arch/x86/boot/bzImage  6\.1\.0-[0-9]+          linux-kbuild-6.1
+#line  source             fragment                 image                  stock                   kbuild             demo                                                                          configs
+6.12   linux-source-6.12  test-kernel-6.12.config  arch/x86/boot/bzImage  6\.12\.[0-9]+\+deb12    linux-kbuild-$rel  direct/28,direct/64,swiotlb/28,swiotlb/64,iommu-strict/28,iommu-strict/64  all
+6.1    linux-source-6.1   test-kernel-6.1.config   arch/x86/boot/bzImage  6\.1\.0-[0-9]+          linux-kbuild-6.1   direct/28,swiotlb/64,iommu-strict/28                                          all
 '
 
 # Every line, in table order: make check runs them all. The first is the
@@ -27,14 +34,18 @@ mapfile -t IODMA_KERNELS < <(printf '%s\n' "$IODMA_KERNEL_TABLE" |
 	awk '$1 !~ /^#/ && NF { print $1 }')
 
 # kernel_row LINE: set KERNEL_LINE, KERNEL_SOURCE, KERNEL_FRAGMENT (absolute
-# path), KERNEL_IMAGE, KERNEL_STOCK and KERNEL_KBUILD for LINE; die if the
-# table has no such line.
+# path), KERNEL_IMAGE, KERNEL_STOCK, KERNEL_KBUILD, KERNEL_DEMO_RUNS (space
+# separated) and KERNEL_CONFIGS (space separated, "all" expanded) for LINE;
+# die if the table has no such line.
 kernel_row() {
 	local row
 	row=$(printf '%s\n' "$IODMA_KERNEL_TABLE" |
 		awk -v l="$1" '$1 !~ /^#/ && $1 == l')
 	[ -n "$row" ] || die "unknown kernel line '$1' (known: ${IODMA_KERNELS[*]})"
 	read -r KERNEL_LINE KERNEL_SOURCE KERNEL_FRAGMENT KERNEL_IMAGE \
-		KERNEL_STOCK KERNEL_KBUILD <<<"$row"
+		KERNEL_STOCK KERNEL_KBUILD KERNEL_DEMO_RUNS KERNEL_CONFIGS <<<"$row"
 	KERNEL_FRAGMENT=$IODMA_TOP/scripts/kernel/$KERNEL_FRAGMENT
+	KERNEL_DEMO_RUNS=${KERNEL_DEMO_RUNS//,/ }
+	KERNEL_CONFIGS=${KERNEL_CONFIGS//,/ }
+	[ "$KERNEL_CONFIGS" != all ] || KERNEL_CONFIGS="${IODMA_CONFIGS[*]:-all}"
 }

@@ -1,7 +1,8 @@
 # The named QEMU configurations every checked run uses. Sourced.
 # shellcheck shell=bash
 
-# smp4 first: its stress test is the longest, the others run beside it.
+# smp4 first: its stress test is the longest, the others run beside it
+# (scripts/check-kunit.sh never runs two multi-vCPU guests at once).
 IODMA_CONFIGS=(smp4 direct swiotlb swiotlb-tiny iommu-strict iommu-lazy)
 
 # qemu_config NAME: set QEMU_ARGS (array) and KERNEL_ARGS (string) for NAME.
@@ -39,4 +40,26 @@ qemu_config() {
 		done
 	fi
 	return 0
+}
+
+# qemu_vcpus: the number of vCPUs of the configuration qemu_config set last.
+qemu_vcpus() {
+	local i
+	for i in "${!QEMU_ARGS[@]}"; do
+		if [ "${QEMU_ARGS[$i]}" = -smp ]; then
+			echo "${QEMU_ARGS[i + 1]}"
+			return 0
+		fi
+	done
+	echo 1
+}
+
+# qemu_timeout NAME: seconds a KUnit run of NAME may take before it counts
+# as hung. smp4's stress test (100 000 cycles under KASAN, lockdep,
+# kmemleak and DMA-API debug on four TCG vCPUs) needs the most.
+qemu_timeout() {
+	case $1 in
+	smp4) echo 2400 ;;
+	*) echo 900 ;;
+	esac
 }

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Usage: scripts/tests/run-checker-tests.sh
 # The checkers' own tests: seconds, no kernel build, no QEMU. Crafted logs
-# (scripts/tests/ktap/, scripts/tests/demo/) go through ktap-check.py,
+# (scripts/tests/ktap/, scripts/tests/demo/, scripts/tests/trace/) go
+# through ktap-check.py, trace-check.py,
 # robustness-kunit.py, check-kunit.sh --no-run, run-qemu.sh (with a fake
 # QEMU), summary.sh and demo-report.py. A good run must pass with exact
 # counts; each broken one (missing suite, suite that did not initialise,
@@ -518,6 +519,159 @@ demo_case kernel-crash good.demo ktap/crash.console 0 1 "25 1" \
 demo_case nothing-run - - - 1 "0 26" \
 	"FAIL direct/28: 25 of 25 transfers missing" \
 	"FAIL direct/28: kernel not clean: no QEMU exit status"
+
+# sparse_case NAME LOG STATUS RC COUNTS TEXT...
+# scripts/sparse-report.py on a crafted `make C=2` log
+# (scripts/tests/static/, "-": none) of a build that exited STATUS.
+sparse_case() {
+	local name=$1 slog=$2 status=$3 want_rc=$4 counts=$5
+	shift 5
+	local l=$data/static/$slog
+	[ "$slog" != - ] || l=$tmp/no-such.log
+	run "$tmp/sparse-$name.out" python3 "$scripts/sparse-report.py" --log "$l" \
+		--build-dir /BUILD --status "$status" \
+		src/shim/cmd.c src/shim/pool.c kunit/xfer_kunit.c
+	expect_rc "$want_rc"
+	expect_out "sparse: ${counts% *} passed, ${counts#* } failed" "$@"
+	expect_no Traceback
+	verdict "sparse-report: $name"
+}
+sparse_case good sparse-good.log 0 0 "4 0" "PASS sparse: src/shim/cmd.c"
+sparse_case warning sparse-warning.log 1 1 "3 1" \
+	"FAIL sparse: src/shim/cmd.c: diagnostics above" \
+	"cmd.c:412:18: warning: incorrect type in initializer (different address spaces)"
+sparse_case not-run sparse-not-run.log 0 1 "3 1" \
+	"FAIL sparse: src/shim/pool.c: sparse did not run on it (no CHECK line)"
+sparse_case header-finding sparse-header.log 1 1 "3 1" \
+	"FAIL sparse: 1 diagnostic(s) outside the checked files" \
+	"include/linux/iodma.h:120:6: warning: symbol 'iodma_x' redeclared"
+sparse_case build-failed sparse-build-failed.log 2 1 "3 1" \
+	"FAIL sparse: the module build failed (exit 2) with no diagnostic"
+sparse_case no-log - 2 1 "0 4" \
+	"FAIL sparse: src/shim/cmd.c: sparse did not run on it" \
+	"FAIL sparse: empty or missing build log"
+
+# docs_start NAME SETUP: start scripts/check-docs.sh (Sphinx and
+# scripts/docs-check.py) in the background, in a copy of the parts of the
+# tree the documentation reads, changed by the function SETUP run inside it
+# (crafted inputs in scripts/tests/docs/), a stale result file planted
+# first. The copies build in parallel: each is a full Sphinx run.
+docs_start() {
+	local t=$tmp/docs-$1
+	mkdir -p "$t/src" "$t/out/results"
+	cp -r "$IODMA_TOP/Documentation" "$IODMA_TOP/include" "$IODMA_TOP/VERSION" "$t/"
+	cp -r "$IODMA_TOP/src/shim" "$t/src/"
+	cp -r "$scripts" "$t/scripts"
+	echo "999 0" >"$t/out/results/docs"
+	(cd "$t" && "$2")
+	(
+		r=0
+		"$t/scripts/check-docs.sh" >"$t.out" 2>&1 || r=$?
+		echo "$r" >"$t.rc"
+	) &
+}
+# docs_case NAME RC RESULT TEXT...: judge the run docs_start NAME started.
+docs_case() {
+	local name=$1 want_rc=$2 want=$3
+	shift 3
+	local t=$tmp/docs-$name
+	log=$t.out
+	rc=$(cat "$t.rc" 2>/dev/null || echo none)
+	expect_rc "$want_rc"
+	expect_file "$t/out/results/docs" "$want"
+	expect_out "docs: ${want% *} passed, ${want#* } failed" "$@"
+	expect_no Traceback
+	verdict "check-docs: $name"
+}
+docs_unchanged() { :; }
+docs_broken_kdoc() {
+	cp "$data/docs/broken_kdoc.c" src/shim/
+	printf '\n.. kernel-doc:: src/shim/broken_kdoc.c\n   :export:\n' >>Documentation/reference.rst
+}
+docs_unlisted() { cp "$data/docs/unlisted.c" src/shim/; }
+docs_broken_page() {
+	cp "$data/docs/broken-page.rst" Documentation/
+	printf '\n.. toctree::\n   :hidden:\n\n   broken-page\n' >>Documentation/index.rst
+}
+docs_dash_cell() {
+	cp "$data/docs/dash-cell.rst" Documentation/
+	printf '\n.. toctree::\n   :hidden:\n\n   dash-cell\n' >>Documentation/index.rst
+}
+docs_unlinked() { sed -i '/app.add_transform(IodmaLinks)/d' Documentation/sphinx/iodma_kdoc.py; }
+docs_silent_judge() { cp "$data/docs/silent-judge.py" scripts/docs-check.py; }
+
+# What the copies share, installed and extracted once, not by seven at once.
+need_pkgs python3-sphinx perl linux-source-6.12 xz-utils
+kernel_tools >/dev/null
+docs_start good docs_unchanged
+docs_start broken-kernel-doc docs_broken_kdoc
+docs_start export-not-in-reference docs_unlisted
+docs_start page-names-no-such-function docs_broken_page
+docs_start mentions-not-linked docs_unlinked
+docs_start dash-as-empty-list docs_dash_cell
+docs_start judge-says-nothing docs_silent_judge
+wait
+docs_case good 0 "6 0"
+docs_case broken-kernel-doc 1 "5 1" \
+	"Function parameter or struct member 'gfp' not described in 'iodma_docs_broken'" \
+	"No description found for return value of 'iodma_docs_broken'" \
+	"FAIL docs: sphinx-build -W, kernel-doc clean"
+docs_case export-not-in-reference 1 "5 1" \
+	"iodma_docs_unlisted (src/shim/unlisted.c): exported but not in the API reference" \
+	"FAIL docs: every exported function in the reference"
+docs_case page-names-no-such-function 1 "4 2" \
+	"c:func reference target not found: iodma_cmd_no_such" \
+	"broken-page.html: iodma_cmd_no_such() is not a link"
+docs_case mentions-not-linked 1 "4 2" \
+	"porting table: iodma_cmd_clone does not link to reference.html#c.iodma_cmd_clone" \
+	"FAIL docs: every mention of an iodma function links to its entry"
+docs_case dash-as-empty-list 1 "5 1" \
+	"dash-cell.html: 1 empty list item(s) (a lone '-' in a table cell?)" \
+	"FAIL docs: no empty list item"
+docs_case judge-says-nothing 1 "1 1" \
+	"FAIL docs: scripts/docs-check.py crashed or reported nothing (exit 0)"
+# trace_case NAME EDIT RC COUNTS TEXT...: scripts/tests/trace/good.log (six
+# edu-demo transfers of a swiotlb/28 run and their trace records) changed
+# by the sed script EDIT ("-": unchanged), through trace-check.py.
+trace_case() {
+	local name=$1 edit=$2 want_rc=$3 counts=$4
+	shift 4
+	local d=$tmp/trace-$name
+	mkdir -p "$d"
+	if [ "$edit" = - ]; then
+		cp "$data/trace/good.log" "$d/ktap.log"
+	else
+		sed -e "$edit" "$data/trace/good.log" >"$d/ktap.log"
+	fi
+	echo "9 9" >"$d.counts"
+	run "$d.out" python3 "$scripts/trace-check.py" --counts "$d.counts" "t=$d"
+	expect_rc "$want_rc"
+	expect_file "$d.counts" "$counts"
+	expect_out "$@"
+	expect_no Traceback
+	verdict "trace-check: $name"
+}
+t=000000001b3fbe93 # the test command of good.log
+trace_case good - 0 "7 0" "trace [t]: 6 transfers, 55 records, 7 passed, 0 failed"
+trace_case missing-gen-record "0,/gen_segments: dev=[^ ]* cmd=$t/{//d}" 1 "6 1" \
+	"FAIL t: transfer 1 (user 1 to-device): 0 test gen_segments records, the transfer made 1 calls"
+trace_case missing-copy-buffer "0,/copy_buffer: dev=[^ ]* cmd=$t/{//d}" 1 "6 1" \
+	"FAIL t: transfer 1 (user 1 to-device): 0 test copy_buffer records, want 1"
+trace_case missing-synchronize "0,/synchronize: /{//d}" 1 "6 1" \
+	"FAIL t: transfer 2 (user 1 from-device): 0 test synchronize records, want 1"
+trace_case failed-complete "0,/complete: dev=[^ ]* cmd=$t/{//s/result=0/result=-5/}" 1 "6 1" \
+	"FAIL t: transfer 1 (user 1 to-device): test complete 0+1 result -5, want 0+1 result 0"
+trace_case wrong-length "0,/prepare: dev=[^ ]* cmd=$t/{//s/length=1 /length=2 /}" 1 "6 1" \
+	"FAIL t: transfer 1 (user 1 to-device): test prepare 0+2 result 0, want 0+1 result 0"
+trace_case third-command "0,/prepare: dev=[^ ]* cmd=$t/{//{p;s/cmd=$t/cmd=00000000deadbeef/}}" 1 "6 1" \
+	"FAIL t: transfer 1 (user 1 to-device): records of a third command"
+trace_case overrun "s/overrun=0/overrun=3/" 1 "6 1" "FAIL t: trace: 3 trace records lost (overrun)"
+trace_case cut-short "/IODMA-TRACE-END/d" 1 "6 1" "FAIL t: trace: trace cut short"
+trace_case untraced-transfer "/DEMO|swiotlb|user|65536|from-device/a DEMO|swiotlb|kmalloc|1|to-device|1|1|yes|1|OK" \
+	1 "6 2" "FAIL t: transfer 7 (kmalloc 1 to-device): not traced" \
+	"FAIL t: trace: 6 transfers traced, 7 reported"
+trace_case no-trace "/IODMA-TRACE-BEGIN/,\$d" 1 "0 7" "FAIL t: trace: no trace (IODMA-TRACE-BEGIN missing)" \
+	"FAIL t: transfer 1 (user 1 to-device): not traced"
 
 echo "$p $f" >"$results/checkers"
 echo "checker-tests: $p passed, $f failed"

@@ -18,6 +18,7 @@ class AllocChecker {
   explicit AllocChecker(u32 gfp) : gfp_(gfp) {}
   AllocChecker(const AllocChecker&) = delete;
   AllocChecker& operator=(const AllocChecker&) = delete;
+  ~AllocChecker() = default;
 
   u32 gfp() const { return gfp_; }
   void arm(bool ok) { ok_ = ok; }

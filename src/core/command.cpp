@@ -41,6 +41,8 @@ Command::Command(void* dev, const DeviceInfo& info, const iodma_core_spec& raw,
       priv_size_(priv_size),
       gfp_(gfp) {
   iodma_plat_dev_get(dev_);
+  stats_.commands = 1;
+  stats_.live = 1;
 }
 
 // Destroying a command releases everything it holds, prepared or not.
@@ -50,6 +52,9 @@ Command::~Command() {
     (void)complete(0);
   }
   if (md_ != nullptr) md_->put();
+  // Its counts stay with its device's; the device stays referenced while
+  // a reader may name it.
+  registry::detach(this);
   iodma_plat_dev_put(dev_);
 }
 
@@ -66,6 +71,11 @@ int Command::create(void* dev, const iodma_core_spec& raw, size_t priv_size,
   const size_t extra = priv_offset() - sizeof(Command) + priv_size;
   Command* cmd = new (&ac, extra) Command(dev, info, raw, spec, priv_size, gfp);
   if (!ac.check()) return kENOMEM;
+  err = registry::attach(cmd, gfp);
+  if (err != kOk) {
+    destroy(cmd);
+    return err;
+  }
   *out = cmd;
   return kOk;
 }
@@ -96,12 +106,12 @@ int Command::set_md(Md* md, bool auto_prepare) {
   if (nest_ > 0) return kEBUSY;
   if (md != nullptr) md->get();
   if (md_ != nullptr) md_->put();
-  md_ = md;
+  set_md_slot(md);
   if (md != nullptr && auto_prepare) {
     int err = prepare(0, 0, 0);
     if (err != kOk) {
       md_->put();
-      md_ = nullptr;
+      set_md_slot(nullptr);
       return err;
     }
   }
@@ -118,7 +128,7 @@ int Command::clear_md(bool auto_complete) {
     }
   }
   if (md_ != nullptr) md_->put();
-  md_ = nullptr;
+  set_md_slot(nullptr);
   return first;
 }
 
@@ -134,6 +144,31 @@ int Command::refresh_device() {
   info_ = now;
   spec_ = spec;
   return kOk;
+}
+
+void Command::state(iodma_core_cmd_state* out) const {
+  *out = iodma_core_cmd_state{};
+  out->cmd = reinterpret_cast<const iodma_cmd*>(this);
+  out->id = link_.id;
+  out->dev = dev_;
+  out->nest = nest_;
+  if (nest_ > 0) {
+    out->offset = offset_;
+    out->length = length_;
+    out->dir = static_cast<u32>(dir_);
+    out->copy_buffer = via_ == Via::kCopy;
+  }
+  // Scalars only: a reader under the registry lock must never follow md_,
+  // which the command's user may drop meanwhile.
+  if (nest_ == 0) out->dir = md_dir_;
+  out->md_kind = md_kind_;
+  spec_.to_core(&out->spec);
+}
+
+void Command::set_md_slot(Md* md) {
+  md_ = md;
+  md_kind_ = md != nullptr ? md->core_kind() : 0;
+  md_dir_ = md != nullptr ? static_cast<u32>(md->dir()) : 3;  // DMA_NONE
 }
 
 int Command::prepared_range(u64* offset, u64* length) const {

@@ -9,6 +9,7 @@
 #include "pool.h"
 #include "segments.h"
 #include "spec.h"
+#include "stats.h"
 #include "types.h"
 
 namespace iodma {
@@ -28,12 +29,19 @@ using CopyBlock = iodma_plat_cb_block;
 //    it (the mapping, the bus addresses or the copy buffer per via_), and
 //    pinned_ holds npinned_ pinned user pages.
 //  - The walker_ stays within dev_list_ and is only moved by gen_segments.
+//  - From create to destroy the command is in the statistics registry
+//    (link_), under its device; stats_ counts its operations.
 //  - priv_size_ bytes of zeroed client data follow the object, 16-byte
 //    aligned, inside the same allocation.
 class Command {
  public:
   static constexpr size_t kPrivAlign = 16;
   static constexpr size_t kPrivMax = 0x7fffffff;  // INT_MAX
+
+  // Lives in its own allocation with the client's data after it, and owns
+  // mappings, pins and a copy buffer: never copied (clone() makes a new one).
+  Command(const Command&) = delete;
+  Command& operator=(const Command&) = delete;
 
   [[nodiscard]] static int create(void* dev, const iodma_core_spec& spec,
                                   size_t priv_size, u32 gfp, Command** out);
@@ -56,6 +64,19 @@ class Command {
   size_t write_bytes(u64 offset, const void* buf, size_t len);
   [[nodiscard]] int prepared_range(u64* offset, u64* length) const;
   bool double_buffered() const { return nest_ > 0 && via_ == Via::kCopy; }
+  bool prepared() const { return nest_ > 0; }
+
+  // Statistics (stats.h): this command's counters, and a snapshot of it.
+  const iodma_core_stats& stats() const { return stats_; }
+  void state(iodma_core_cmd_state* out) const;
+  // Count a failed call that returned `err`; returns it.
+  int note(int err) {
+    if (err != kOk) stats_.failures[err_slot(err)]++;
+    return err;
+  }
+  void note_abandoned() { stats_.abandoned++; }
+  RegistryLink& link() { return link_; }
+  const RegistryLink& link() const { return link_; }
 
   void* priv() { return reinterpret_cast<u8*>(this) + priv_offset(); }
   void* device() const { return dev_; }
@@ -87,6 +108,7 @@ class Command {
   void switch_to_copy_buffer(bool fill);
   void free_copy_buffer();
   void release(u32 unmap_attrs);  // the last complete
+  void set_md_slot(Md* md);       // md_ and what state() reports of it
 
   // Copies between the descriptor and the copy buffer for prepared
   // [pos, pos + len).
@@ -116,6 +138,8 @@ class Command {
   size_t priv_size_;
   u32 gfp_;
   Md* md_ = nullptr;
+  u32 md_kind_ = 0;  // md_->core_kind(), 0 without md
+  u32 md_dir_ = 3;   // md_->dir(), DMA_NONE (3) without md
 
   // Prepared state.
   u32 nest_ = 0;
@@ -143,6 +167,10 @@ class Command {
   Pool<DevSeg> cb_segs_;
   Pool<u64> cb_starts_;
   DevSegList cb_list_;  // device ranges of the copy buffer
+
+  // Counted by the command's one user at a time; read by the registry.
+  iodma_core_stats stats_{};
+  RegistryLink link_;
 };
 
 DeviceInfo query_device(void* dev);

@@ -22,6 +22,12 @@ const Command* from_handle(const iodma_cmd* h) {
   return reinterpret_cast<const Command*>(h);
 }
 iodma_cmd* to_handle(Command* c) { return reinterpret_cast<iodma_cmd*>(c); }
+
+// A creation's result, failures counted.
+int created(int err) {
+  if (err != iodma::kOk) iodma::registry::note_create_failure(err);
+  return err;
+}
 Md* md_of(iodma_md* h) { return reinterpret_cast<Md*>(h); }
 const Md* md_of(const iodma_md* h) { return reinterpret_cast<const Md*>(h); }
 
@@ -41,20 +47,21 @@ int iodma_core_spec_resolve(void* dev, const iodma_core_spec* spec,
 int iodma_core_cmd_create(void* dev, const iodma_core_spec* spec,
                           unsigned long priv_size, unsigned int gfp,
                           iodma_cmd** out) {
-  if (bad(dev) || spec == nullptr || out == nullptr) return iodma::kEINVAL;
+  if (bad(dev) || spec == nullptr || out == nullptr)
+    return created(iodma::kEINVAL);
   Command* cmd = nullptr;
   int err = Command::create(dev, *spec, priv_size, gfp, &cmd);
   if (err == iodma::kOk) *out = to_handle(cmd);
-  return err;
+  return created(err);
 }
 
 int iodma_core_cmd_clone(const iodma_cmd* h, unsigned int gfp,
                          iodma_cmd** out) {
-  if (bad(h) || out == nullptr) return iodma::kEINVAL;
+  if (bad(h) || out == nullptr) return created(iodma::kEINVAL);
   Command* cmd = nullptr;
   int err = from_handle(h)->clone(gfp, &cmd);
   if (err == iodma::kOk) *out = to_handle(cmd);
-  return err;
+  return created(err);
 }
 
 void iodma_core_cmd_destroy(iodma_cmd* h) {
@@ -71,7 +78,7 @@ void* iodma_core_cmd_device(const iodma_cmd* h) {
 
 int iodma_core_cmd_set_spec(iodma_cmd* h, const iodma_core_spec* spec) {
   if (bad(h) || spec == nullptr) return iodma::kEINVAL;
-  return from_handle(h)->set_spec(*spec);
+  return from_handle(h)->note(from_handle(h)->set_spec(*spec));
 }
 
 int iodma_core_cmd_get_spec(const iodma_cmd* h, iodma_core_spec* out) {
@@ -141,12 +148,13 @@ unsigned int iodma_core_md_direction(const iodma_md* md) {
 int iodma_core_cmd_set_md(iodma_cmd* h, iodma_md* md, int auto_prepare) {
   // NULL detaches; an error pointer is bad input.
   if (bad(h) || (md != nullptr && bad(md))) return iodma::kEINVAL;
-  return from_handle(h)->set_md(md_of(md), auto_prepare != 0);
+  Command* c = from_handle(h);
+  return c->note(c->set_md(md_of(md), auto_prepare != 0));
 }
 
 int iodma_core_cmd_clear_md(iodma_cmd* h, int auto_complete) {
   if (bad(h)) return iodma::kEINVAL;
-  return from_handle(h)->clear_md(auto_complete != 0);
+  return from_handle(h)->note(from_handle(h)->clear_md(auto_complete != 0));
 }
 
 iodma_md* iodma_core_cmd_md(const iodma_cmd* h) {
@@ -156,7 +164,7 @@ iodma_md* iodma_core_cmd_md(const iodma_cmd* h) {
 int iodma_core_cmd_prepare(iodma_cmd* h, unsigned long long offset,
                            unsigned long long length, unsigned int flags) {
   if (bad(h)) return iodma::kEINVAL;
-  return from_handle(h)->prepare(offset, length, flags);
+  return from_handle(h)->note(from_handle(h)->prepare(offset, length, flags));
 }
 
 int iodma_core_cmd_prepare_with_spec(iodma_cmd* h, const iodma_core_spec* spec,
@@ -164,33 +172,36 @@ int iodma_core_cmd_prepare_with_spec(iodma_cmd* h, const iodma_core_spec* spec,
                                      unsigned long long length,
                                      unsigned int flags) {
   if (bad(h) || spec == nullptr) return iodma::kEINVAL;
-  return from_handle(h)->prepare_with_spec(*spec, offset, length, flags);
+  Command* c = from_handle(h);
+  return c->note(c->prepare_with_spec(*spec, offset, length, flags));
 }
 
 int iodma_core_cmd_complete(iodma_cmd* h, unsigned int flags) {
   if (bad(h)) return iodma::kEINVAL;
-  return from_handle(h)->complete(flags);
+  return from_handle(h)->note(from_handle(h)->complete(flags));
 }
 
 int iodma_core_cmd_gen_segments(iodma_cmd* h, unsigned long long* offset,
                                 void* segments, unsigned int* count) {
   if (bad(h) || offset == nullptr) return iodma::kEINVAL;
   iodma::u64 off = *offset;
-  int err = from_handle(h)->gen_segments(&off, segments, count);
+  Command* c = from_handle(h);
+  int err = c->note(c->gen_segments(&off, segments, count));
   if (err == iodma::kOk) *offset = off;
   return err;
 }
 
 int iodma_core_cmd_synchronize(iodma_cmd* h, unsigned int options) {
   if (bad(h)) return iodma::kEINVAL;
-  return from_handle(h)->synchronize(0, 0, true, options);
+  return from_handle(h)->note(from_handle(h)->synchronize(0, 0, true, options));
 }
 
 int iodma_core_cmd_synchronize_range(iodma_cmd* h, unsigned long long offset,
                                      unsigned long long length,
                                      unsigned int options) {
   if (bad(h)) return iodma::kEINVAL;
-  return from_handle(h)->synchronize(offset, length, false, options);
+  Command* c = from_handle(h);
+  return c->note(c->synchronize(offset, length, false, options));
 }
 
 unsigned long iodma_core_cmd_read_bytes(iodma_cmd* h, unsigned long long offset,
@@ -215,6 +226,29 @@ int iodma_core_cmd_prepared_range(const iodma_cmd* h,
     *length = l;
   }
   return err;
+}
+
+void iodma_core_cmd_stats(const iodma_cmd* h, iodma_core_stats* out) {
+  if (out == nullptr) return;
+  *out = !bad(h) ? from_handle(h)->stats() : iodma_core_stats{};
+}
+
+int iodma_core_cmd_snapshot(const iodma_cmd* h, iodma_core_cmd_state* out) {
+  if (bad(h) || out == nullptr) return iodma::kEINVAL;
+  from_handle(h)->state(out);
+  return iodma::kOk;
+}
+
+int iodma_core_cmd_abandon(iodma_cmd* h, iodma_core_cmd_state* was) {
+  if (bad(h)) return 0;
+  Command* c = from_handle(h);
+  const bool prepared = c->prepared();
+  if (prepared) {
+    if (was != nullptr) c->state(was);
+    c->note_abandoned();
+  }
+  Command::destroy(c);  // completes every nesting level first
+  return prepared;
 }
 
 int iodma_core_cmd_is_double_buffered(const iodma_cmd* h) {

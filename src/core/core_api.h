@@ -150,6 +150,100 @@ int iodma_core_cmd_prepared_range(const struct iodma_cmd *cmd,
 				  unsigned long long *length);
 int iodma_core_cmd_is_double_buffered(const struct iodma_cmd *cmd);
 
+/*
+ * Statistics (Documentation/observability.rst). Every command counts its
+ * own operations (one user at a time: plain increments on its own memory,
+ * nothing shared on the hot path); a registry of the live commands, grouped
+ * per device under the platform lock (iodma_plat_lock()), adds them up for
+ * readers and keeps what destroyed commands counted.
+ */
+
+/* Failure slots, one per errno the core returns, then everything else. */
+enum {
+	IODMA_CORE_ERR_EINVAL,
+	IODMA_CORE_ERR_ENODATA,
+	IODMA_CORE_ERR_EBUSY,
+	IODMA_CORE_ERR_ENOSPC,
+	IODMA_CORE_ERR_ERANGE,
+	IODMA_CORE_ERR_EOVERFLOW,
+	IODMA_CORE_ERR_EOPNOTSUPP,
+	IODMA_CORE_ERR_ENOMEM,
+	IODMA_CORE_ERR_EFAULT,
+	IODMA_CORE_ERR_EIO,
+	IODMA_CORE_ERR_OTHER,
+	IODMA_CORE_NERR
+};
+
+struct iodma_core_stats {
+	unsigned long long commands;	   /* created */
+	unsigned long long live;	   /* created and not yet destroyed */
+	unsigned long long prepares;	   /* successful prepares, nested too */
+	unsigned long long completes;	   /* successful completes, nested too */
+	unsigned long long bytes_prepared; /* of each new preparation */
+	unsigned long long cb_engaged;	   /* preparations moved to a copy buffer */
+	unsigned long long cb_bytes;	   /* copied descriptor <-> copy buffer */
+	unsigned long long syncs;	   /* successful synchronizes */
+	unsigned long long gen_calls;	   /* successful gen_segments calls */
+	unsigned long long segments;	   /* segments they emitted */
+	unsigned long long abandoned;	   /* released still prepared (unbind) */
+	/* failed calls on a command, and failed creations, by errno slot */
+	unsigned long long failures[IODMA_CORE_NERR];
+};
+
+/* The errno slot (IODMA_CORE_ERR_*) of a negative errno. */
+unsigned int iodma_core_err_slot(int err);
+
+/* What a command is doing, for the list of prepared commands. */
+struct iodma_core_cmd_state {
+	const struct iodma_cmd *cmd;
+	/* unique since module load, from 1 (pointers print hashed, or not) */
+	unsigned long long id;
+	void *dev;
+	unsigned int nest;		/* 0: not prepared */
+	unsigned long long offset;	/* prepared range in the descriptor */
+	unsigned long long length;
+	unsigned int dir;		/* enum dma_data_direction of the md */
+	/*
+	 * 0 without md; 1 linear (kmalloc), 2 vmalloc, 3 pages, 4 user,
+	 * 5 sg_table, 6 physical
+	 */
+	unsigned int md_kind;
+	int copy_buffer;		/* the device sees iodma's copy buffer */
+	struct iodma_core_spec spec;	/* effective */
+};
+
+/* The counters of one command (commands = live = 1); zeros for NULL. */
+void iodma_core_cmd_stats(const struct iodma_cmd *cmd,
+			  struct iodma_core_stats *out);
+/* A snapshot of @cmd; -EINVAL for NULL. */
+int iodma_core_cmd_snapshot(const struct iodma_cmd *cmd,
+			    struct iodma_core_cmd_state *out);
+/*
+ * Destroy @cmd as its device goes away (devm release). Returns 1 when it
+ * was still prepared: then it is completed, counted as abandoned, and *was
+ * describes it as it was; 0 otherwise.
+ */
+int iodma_core_cmd_abandon(struct iodma_cmd *cmd,
+			   struct iodma_core_cmd_state *was);
+
+/*
+ * The counters of @dev's commands, live and destroyed, for as long as it
+ * has a live command (0), -ENODATA when it has none; of every command ever
+ * created, and every failed creation, when @dev is NULL.
+ */
+int iodma_core_stats_read(void *dev, struct iodma_core_stats *out);
+/*
+ * Call @fn for each device with live commands and then for each prepared
+ * command, under the platform lock: @fn must not sleep nor call iodma.
+ */
+void iodma_core_stats_for_each_device(void (*fn)(void *dev,
+						 const struct iodma_core_stats *s,
+						 void *ctx),
+				      void *ctx);
+void iodma_core_for_each_prepared(void (*fn)(const struct iodma_core_cmd_state *st,
+					     void *ctx),
+				  void *ctx);
+
 #ifdef __cplusplus
 }
 #endif

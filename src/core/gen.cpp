@@ -130,6 +130,8 @@ int Command::gen_segments(u64* offset, void* segments, u32* count) {
   walker_ = w;
   *offset = w.pos();
   *count = n;
+  stats_.gen_calls++;
+  stats_.segments += n;
   return kOk;
 }
 

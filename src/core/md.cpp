@@ -287,6 +287,9 @@ int Md::gather(u64 off, u64 len, const Limits& lim, void* const* pinned,
     case MdKind::kVmalloc:
       for (u64 a = base_ + off, end = a + len; a < end && !w.overflowed();) {
         const u64 piece = min_of(end - a, page - (a & (page - 1)));
+        // The descriptor keeps kernel addresses as integers (the seam has
+        // no pointer arithmetic); the platform needs the address back.
+        // NOLINTNEXTLINE(performance-no-int-to-ptr)
         w.add(iodma_plat_vmalloc_phys(reinterpret_cast<const void*>(a)), piece);
         a += piece;
       }

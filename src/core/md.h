@@ -37,6 +37,10 @@ enum class MdKind : u8 {
 // counts the commands that hold a prepared range of this descriptor.
 class Md {
  public:
+  // Reference counted, and holds the owner's mm: shared, never copied.
+  Md(const Md&) = delete;
+  Md& operator=(const Md&) = delete;
+
   [[nodiscard]] static int create(const iodma_core_md_desc& d, u32 gfp,
                                   Md** out);
   // A reusable descriptor with room for `max_ranges` physical ranges,
@@ -61,6 +65,8 @@ class Md {
   u64 length() const { return length_; }
   Dir dir() const { return dir_; }
   MdKind kind() const { return kind_; }
+  // The kind as iodma_core_cmd_state numbers it (1 + MdKind).
+  u32 core_kind() const { return static_cast<u32>(kind_) + 1; }
 
   // User memory is pinned for a prepared range: its first page-aligned
   // address and number of pages for [off, off + len).

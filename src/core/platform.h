@@ -202,6 +202,33 @@ void iodma_plat_copy_to_phys(unsigned long long phys, const void *src,
 /* An invariant of the core is broken: report loudly (WARN in the kernel). */
 void iodma_plat_bug(const char *what);
 
+/*
+ * The lock of the statistics registry (src/core/stats.cpp): held only to
+ * add or remove a command and to read the counters, never on the hot path.
+ * Usable in any context (a spinlock with interrupts off); returns what
+ * iodma_plat_unlock() needs.
+ */
+unsigned long iodma_plat_lock(void);
+void iodma_plat_unlock(unsigned long flags);
+
+/* Why a preparation moved to a copy buffer. */
+#define IODMA_PLAT_CB_SPEC 0	   /* the mapping could not meet the spec */
+#define IODMA_PLAT_CB_UNREACHABLE 1 /* the platform could not reach the md */
+#define IODMA_PLAT_CB_FORCED 2	   /* synchronize(FORCE_DOUBLE_BUFFER) */
+
+/*
+ * Event: command @cmd_id (iodma_core_cmd_state's id) of @dev tried to
+ * move its prepared range [@offset, @offset + @length) of the descriptor
+ * to a copy buffer, for @reason
+ * (IODMA_PLAT_CB_*), with @result (0 or a negative errno). Only on the
+ * copy-buffer path, which allocates and copies anyway: the kernel makes it
+ * the iodma:copy_buffer trace event.
+ */
+void iodma_plat_event_copy_buffer(void *dev, unsigned long long cmd_id,
+				  unsigned long long offset,
+				  unsigned long long length, int dir,
+				  unsigned int reason, int result);
+
 #ifdef __cplusplus
 }
 #endif

@@ -56,7 +56,7 @@ int Command::gather(u64 offset, u64 length) {
   // Every mapping entry within the device's segment limits and the DMA
   // layer's (DMA-API debug checks them), sub-page limits included; longer
   // ones stay page-sized so that an IOMMU can merge them again.
-  Md::Limits lim;
+  Md::Limits lim{};
   lim.max_len =
       min_of(min_of(info_.max_seg_size, info_.max_mapping_size), kMaxRange);
   if (lim.max_len >= page) lim.max_len = align_down(lim.max_len, page);
@@ -170,6 +170,7 @@ int Command::alloc_copy_buffer() {
 // come back unchanged (CVE-2022-0854); one it only reads is filled unless
 // the caller said NO_SYNC (it is zeroed, never stale).
 void Command::switch_to_copy_buffer(bool fill) {
+  stats_.cb_engaged++;
   via_ = Via::kCopy;
   dev_list_ = cb_list_;
   fast_ = meets_spec_fast(spec_, dev_list_);
@@ -197,6 +198,7 @@ int Command::prepare(u64 offset, u64 length, u32 flags) {
     if (offset != offset_ || length != length_ || nest_ == kU32Max)
       return kEBUSY;
     nest_++;
+    stats_.prepares++;
     return kOk;
   }
   if (length > spec_.max_transfer_size) return kENOSPC;
@@ -232,15 +234,21 @@ int Command::prepare(u64 offset, u64 length, u32 flags) {
     // own buffer, which the device reaches without further bouncing.
     int cb_err = alloc_copy_buffer();
     unmap_device(IODMA_PLAT_SKIP_CPU_SYNC);
+    const int result = cb_err == kOk ? kOk : (unreachable ? err : cb_err);
+    iodma_plat_event_copy_buffer(
+        dev_, link_.id, offset_, length_, static_cast<int>(dir_),
+        unreachable ? IODMA_PLAT_CB_UNREACHABLE : IODMA_PLAT_CB_SPEC, result);
     if (cb_err != kOk) {
       unpin();
-      return unreachable ? err : cb_err;  // the first error wins
+      return result;  // the first error wins
     }
     switch_to_copy_buffer((flags & IODMA_CORE_PREPARE_NO_SYNC) == 0);
   }
   walker_.reset();
   nest_ = 1;
   md_->hold_prepared();
+  stats_.prepares++;
+  stats_.bytes_prepared += length_;
   return kOk;
 }
 
@@ -275,6 +283,7 @@ void Command::release(u32 unmap_attrs) {
 int Command::complete(u32 flags) {
   if ((flags & ~kCompleteFlags) != 0) return kEINVAL;
   if (nest_ == 0) return kENODATA;
+  stats_.completes++;
   if (--nest_ > 0) return kOk;
   const bool sync = (flags & IODMA_CORE_COMPLETE_NO_SYNC) == 0;
   if (via_ == Via::kCopy && device_writes(dir_) && sync) {
@@ -307,6 +316,9 @@ int Command::synchronize(u64 offset, u64 length, bool whole, u32 options) {
   if ((options & IODMA_CORE_SYNC_FORCE_DOUBLE_BUFFER) != 0 &&
       via_ != Via::kCopy) {
     int err = alloc_copy_buffer();
+    iodma_plat_event_copy_buffer(dev_, link_.id, offset_, length_,
+                                 static_cast<int>(dir_), IODMA_PLAT_CB_FORCED,
+                                 err);
     if (err != kOk) return err;
     // Device writes reach the descriptor before it is copied.
     unmap_device(device_writes(dir_) ? 0 : IODMA_PLAT_SKIP_CPU_SYNC);
@@ -335,6 +347,7 @@ int Command::synchronize(u64 offset, u64 length, bool whole, u32 options) {
       sync_mapping_range(offset, length, false);
     }
   }
+  stats_.syncs++;
   return kOk;
 }
 
@@ -367,6 +380,7 @@ void Command::for_each_range_piece(const DevSegList& l, u64 pos, u64 len,
 
 // Descriptor <-> copy buffer, in pieces within one range and one block.
 void Command::copy_between(u64 pos, u64 len, bool to_cb) {
+  stats_.cb_bytes += len;
   for_each_range_piece(
       cpu_, pos, len, [this, &pos, to_cb](u64 phys, u64 piece) {
         for_each_cb_piece(pos, piece, [&phys, to_cb](u8* cb, u64, u64 n) {

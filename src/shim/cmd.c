@@ -8,6 +8,8 @@
 #include <linux/iodma.h>
 
 #include "../core/core_api.h"
+#include "shim.h"
+#include "trace.h"
 
 static void iodma_spec_to_core(const struct iodma_spec *in,
 			       struct iodma_core_spec *out)
@@ -462,7 +464,10 @@ EXPORT_SYMBOL_NS_GPL(iodma_cmd_md, IODMA);
 int iodma_cmd_prepare(struct iodma_cmd *cmd, u64 offset, u64 length,
 		      unsigned int flags)
 {
-	return iodma_core_cmd_prepare(cmd, offset, length, flags);
+	int err = iodma_core_cmd_prepare(cmd, offset, length, flags);
+
+	trace_prepare(cmd, offset, length, flags, err);
+	return err;
 }
 EXPORT_SYMBOL_NS_GPL(iodma_cmd_prepare, IODMA);
 
@@ -483,9 +488,12 @@ int iodma_cmd_prepare_with_spec(struct iodma_cmd *cmd,
 				u64 offset, u64 length, unsigned int flags)
 {
 	struct iodma_core_spec cs;
+	int err;
 
-	return iodma_core_cmd_prepare_with_spec(cmd, iodma_spec_arg(spec, &cs),
-						offset, length, flags);
+	err = iodma_core_cmd_prepare_with_spec(cmd, iodma_spec_arg(spec, &cs),
+					       offset, length, flags);
+	trace_prepare(cmd, offset, length, flags, err);
+	return err;
 }
 EXPORT_SYMBOL_NS_GPL(iodma_cmd_prepare_with_spec, IODMA);
 
@@ -504,7 +512,15 @@ EXPORT_SYMBOL_NS_GPL(iodma_cmd_prepare_with_spec, IODMA);
  */
 int iodma_cmd_complete(struct iodma_cmd *cmd, unsigned int flags)
 {
-	return iodma_core_cmd_complete(cmd, flags);
+	unsigned long long off = 0, len = 0;
+	int err;
+
+	/* The range this completes, read only for an enabled event. */
+	if (trace_complete_enabled())
+		iodma_core_cmd_prepared_range(cmd, &off, &len);
+	err = iodma_core_cmd_complete(cmd, flags);
+	trace_complete(cmd, off, len, flags, err);
+	return err;
 }
 EXPORT_SYMBOL_NS_GPL(iodma_cmd_complete, IODMA);
 
@@ -537,11 +553,16 @@ int iodma_cmd_gen_segments(struct iodma_cmd *cmd, u64 *offset,
 	unsigned int n;
 	int err;
 
-	if (!offset || !count)
-		return iodma_core_cmd_gen_segments(cmd, NULL, segments, NULL);
+	if (!offset || !count) {
+		err = iodma_core_cmd_gen_segments(cmd, NULL, segments, NULL);
+		trace_gen_segments(cmd, 0, 0, 0, 0, err);
+		return err;
+	}
 	off = *offset;
 	n = *count;
 	err = iodma_core_cmd_gen_segments(cmd, &off, segments, &n);
+	trace_gen_segments(cmd, *offset, err ? *offset : off, *count,
+			   err ? 0 : n, err);
 	if (!err) {
 		*offset = off;
 		*count = n;
@@ -567,7 +588,10 @@ EXPORT_SYMBOL_NS_GPL(iodma_cmd_gen_segments, IODMA);
  */
 int iodma_cmd_synchronize(struct iodma_cmd *cmd, unsigned int options)
 {
-	return iodma_core_cmd_synchronize(cmd, options);
+	int err = iodma_core_cmd_synchronize(cmd, options);
+
+	trace_synchronize(cmd, 0, 0, options, err);
+	return err;
 }
 EXPORT_SYMBOL_NS_GPL(iodma_cmd_synchronize, IODMA);
 
@@ -585,7 +609,11 @@ EXPORT_SYMBOL_NS_GPL(iodma_cmd_synchronize, IODMA);
 int iodma_cmd_synchronize_range(struct iodma_cmd *cmd, u64 offset,
 				u64 length, unsigned int options)
 {
-	return iodma_core_cmd_synchronize_range(cmd, offset, length, options);
+	int err = iodma_core_cmd_synchronize_range(cmd, offset, length,
+						   options);
+
+	trace_synchronize(cmd, offset, length, options, err);
+	return err;
 }
 EXPORT_SYMBOL_NS_GPL(iodma_cmd_synchronize_range, IODMA);
 

@@ -38,11 +38,13 @@ static int __init iodma_init(void)
 {
 	iodma_abi_checks();
 	iodma_platform_init();
+	iodma_debugfs_init();
 	return 0;
 }
 
 static void __exit iodma_exit(void)
 {
+	iodma_debugfs_exit();
 }
 
 module_init(iodma_init);

@@ -23,6 +23,7 @@
 #include <linux/scatterlist.h>
 #include <linux/sched/task_stack.h>
 #include <linux/slab.h>
+#include <linux/spinlock.h>
 #include <linux/swiotlb.h>
 #include <linux/uaccess.h>
 #include <linux/vmalloc.h>
@@ -564,6 +565,16 @@ int iodma_plat_cb_alloc(void *dev, unsigned long long size, int dir,
 			       (__force gfp_t)gfp | __GFP_NOWARN);
 	if (!page)
 		return -ENOMEM;
+	/*
+	 * Some kernels' DMA-API debug records dma_alloc_pages() as a streaming
+	 * mapping whose error must be checked, and reports it at the free
+	 * otherwise. The handle of a returned page is valid, so the check is
+	 * false everywhere; making it keeps every kernel's debug quiet.
+	 */
+	if (dma_mapping_error(d, handle)) {
+		dma_free_pages(d, size, page, handle, dir);
+		return -ENOMEM;
+	}
 	out->cpu = page_address(page);
 	out->dma = handle;
 	out->cookie = IODMA_CB_DMA_PAGES;
@@ -627,6 +638,24 @@ void iodma_plat_copy_to_phys(unsigned long long phys, const void *src,
 			     unsigned long long len)
 {
 	iodma_copy_phys((void *)src, phys, len, true);
+}
+
+/* The statistics registry's lock: any context, never on the hot path. */
+static DEFINE_SPINLOCK(iodma_registry_lock);
+
+unsigned long iodma_plat_lock(void)
+	__acquires(&iodma_registry_lock)
+{
+	unsigned long flags;
+
+	spin_lock_irqsave(&iodma_registry_lock, flags);
+	return flags;
+}
+
+void iodma_plat_unlock(unsigned long flags)
+	__releases(&iodma_registry_lock)
+{
+	spin_unlock_irqrestore(&iodma_registry_lock, flags);
 }
 
 void iodma_plat_bug(const char *what)

@@ -13,6 +13,8 @@
 #include <linux/spinlock.h>
 #include <linux/wait.h>
 
+#include "shim.h"
+
 /* One command of a pool, and whether a user holds it. */
 struct iodma_pool_slot {
 	struct iodma_cmd *cmd;
@@ -179,13 +181,26 @@ EXPORT_SYMBOL_NS_GPL(iodma_pool_put, IODMA);
  */
 void iodma_pool_destroy(struct iodma_pool *pool)
 {
+	iodma_pool_release(pool, NULL);
+}
+EXPORT_SYMBOL_NS_GPL(iodma_pool_destroy, IODMA);
+
+/*
+ * Destroy @pool; with @unbinding, as that device unbinds (devm): a command
+ * still prepared then is completed and reported.
+ */
+void iodma_pool_release(struct iodma_pool *pool, struct device *unbinding)
+{
 	unsigned int i;
 
 	if (IS_ERR_OR_NULL(pool))
 		return;
-	for (i = 0; i < pool->count; i++)
-		iodma_cmd_destroy(pool->all[i].cmd);
+	for (i = 0; i < pool->count; i++) {
+		if (unbinding)
+			iodma_cmd_release_managed(unbinding, pool->all[i].cmd);
+		else
+			iodma_cmd_destroy(pool->all[i].cmd);
+	}
 	kfree(pool->free);
 	kfree(pool);
 }
-EXPORT_SYMBOL_NS_GPL(iodma_pool_destroy, IODMA);
