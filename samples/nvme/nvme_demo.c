@@ -15,15 +15,16 @@
  *                                        seqread128k, seqwrite128k over
  *                                        [0, SPAN); prints IOPS and MB/s
  *
- * OFF and LEN take K and M suffixes. The pattern of a byte depends only on
- * its offset on the disk and the seed, so the host and the guest agree
- * without sharing anything but these numbers.
+ * OFF and LEN take K and M suffixes; LEN "cycle" is every shape once. The
+ * pattern of a byte depends only on its offset on the disk and the seed,
+ * so the host and the guest agree without sharing anything but these
+ * numbers.
  *
- * Shapes: 4 KiB to 1 MiB, page-aligned and at dword and sector offsets in
- * memory, and vectored I/O whose pieces leave gaps and sub-page segments
- * (what NVMe's PRP lists cannot describe: the driver's copy buffer case).
- * The block layer wants every piece dword-aligned and a whole number of
- * 512-byte sectors long.
+ * Shapes (make_shapes()): every power of two from 4 KiB to 1 MiB, each
+ * page-aligned and at a dword or sector offset in memory, and vectored
+ * I/O whose pieces leave gaps and sub-page segments. The block layer
+ * wants every piece dword-aligned and a whole number of 512-byte sectors
+ * long.
  *
  * Prints "bytes=<n> ios=<n> errors=<n>" and exits non-zero on a mismatch.
  */
@@ -44,14 +45,14 @@ typedef unsigned char u8;
 
 #define KIB 1024ull
 #define MIB (1024ull * KIB)
-#define BUF_BYTES (4 * MIB)
 /*
- * The I/O buffers rotate over windows of a 256 MiB mapping, all of it
- * touched: in a 1 GiB guest part of it lies above 256 MiB, which a 28-bit
- * engine cannot reach (iodma's copy buffer then takes those I/Os).
+ * The I/O buffers rotate over windows of a mapping, all of it touched: in a
+ * 512 MiB or 1 GiB guest much of the free memory lies above 256 MiB, which
+ * a 28-bit engine cannot reach (iodma's copy buffer then takes those
+ * I/Os). A window holds the largest shape (1 MiB at an offset of 2052).
  */
 #define WINDOWS 8
-#define WINDOW_STRIDE (32 * MIB)
+#define WINDOW_STRIDE (2 * MIB)
 #define MAX_PIECES 8
 
 struct piece {
@@ -60,18 +61,17 @@ struct piece {
 };
 
 struct shape {
-	const char *name;
+	char name[16];
 	int n;
 	struct piece p[MAX_PIECES];
 };
 
-static const struct shape shapes[] = {
-	{ "4k", 1, { { 0, 4 * KIB } } },
-	{ "4k+512", 1, { { 512, 4 * KIB } } },
-	{ "64k+4", 1, { { 4, 64 * KIB } } },
-	{ "128k", 1, { { 0, 128 * KIB } } },
-	{ "1m", 1, { { 0, MIB } } },
-	{ "1m+2052", 1, { { 2052, MIB } } },
+/*
+ * The vectored shapes: pieces that leave gaps between them and pieces
+ * shorter than a page (what NVMe's PRP lists cannot describe: the driver's
+ * copy buffer case).
+ */
+static const struct shape vectored[] = {
 	{ "vec-gaps", 5, { { 8192 + 4, 512 }, { 3 * 4096, 4096 },
 			   { 6 * 4096 + 1024, 1536 }, { 9 * 4096, 8192 },
 			   { 13 * 4096 + 400, 512 } } },
@@ -84,7 +84,44 @@ static const struct shape shapes[] = {
 };
 
 #define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
-#define NSHAPES ARRAY_SIZE(shapes)
+
+/* Memory offsets that are not page-aligned: dword, sector and odd dword. */
+static const u64 unaligned[] = { 4, 512, 2052 };
+
+/* Every power of two from 4 KiB to 1 MiB, twice, and the vectored shapes. */
+#define NSIZES 9
+#define MAX_SHAPES (2 * NSIZES + ARRAY_SIZE(vectored))
+static struct shape shapes[MAX_SHAPES];
+static unsigned int nshapes;
+
+/*
+ * The cycle of shapes: pass A has every size, page-aligned and unaligned
+ * in turn starting aligned, then two vectored shapes; pass B has every
+ * size with the other alignment, then the last vectored shape. So the
+ * first 3 MiB (the writes) already hold every size, both alignments and
+ * vectored I/O; a whole cycle (the reads) holds every size at both.
+ */
+static void make_shapes(void)
+{
+	unsigned int u = 0;
+
+	for (int pass = 0; pass < 2; pass++) {
+		for (int i = 0; i < NSIZES; i++) {
+			struct shape *s = &shapes[nshapes++];
+			u64 len = 4 * KIB << i;
+			u64 mem = 0;
+
+			if ((i + pass) % 2)
+				mem = unaligned[u++ % ARRAY_SIZE(unaligned)];
+			snprintf(s->name, sizeof(s->name), "%lluk+%llu",
+				 len / KIB, mem);
+			s->n = 1;
+			s->p[0] = (struct piece){ mem, len };
+		}
+		for (unsigned int v = pass ? 2 : 0; v < (pass ? 3u : 2u); v++)
+			shapes[nshapes++] = vectored[v];
+	}
+}
 
 static u64 mix(u64 x)
 {
@@ -94,15 +131,26 @@ static u64 mix(u64 x)
 	return x ^ (x >> 31);
 }
 
+/* Byte off of pattern seed: byte off % 8 of the word of its 8-byte unit. */
+static u64 pattern_word(u64 seed, u64 off)
+{
+	return mix((off >> 3) ^ (seed << 48));
+}
+
 static u8 pattern(u64 seed, u64 off)
 {
-	return (u8)(mix((off >> 3) ^ (seed << 48)) >> (8 * (off & 7)));
+	return (u8)(pattern_word(seed, off) >> (8 * (off & 7)));
 }
 
 static void fill(u8 *p, u64 len, u64 seed, u64 off)
 {
-	for (u64 i = 0; i < len; i++)
-		p[i] = pattern(seed, off + i);
+	u64 w = pattern_word(seed, off);
+
+	for (u64 i = 0; i < len; i++) {
+		if (((off + i) & 7) == 0)
+			w = pattern_word(seed, off + i);
+		p[i] = (u8)(w >> (8 * ((off + i) & 7)));
+	}
 }
 
 static u64 errors;
@@ -110,8 +158,12 @@ static u64 errors;
 static void verify(const u8 *p, u64 len, u64 seed,
 		   u64 off, const char *what)
 {
+	u64 w = pattern_word(seed, off);
+
 	for (u64 i = 0; i < len; i++) {
-		if (p[i] == pattern(seed, off + i))
+		if (((off + i) & 7) == 0)
+			w = pattern_word(seed, off + i);
+		if (p[i] == (u8)(w >> (8 * ((off + i) & 7))))
 			continue;
 		if (errors++ < 5)
 			fprintf(stderr,
@@ -121,18 +173,6 @@ static void verify(const u8 *p, u64 len, u64 seed,
 	}
 }
 
-static u64 parse_size(const char *s)
-{
-	char *end;
-	u64 v = strtoull(s, &end, 0);
-
-	if (*end == 'K' || *end == 'k')
-		v *= KIB;
-	else if (*end == 'M' || *end == 'm')
-		v *= MIB;
-	return v;
-}
-
 static u64 shape_len(const struct shape *s)
 {
 	u64 t = 0;
@@ -140,6 +180,26 @@ static u64 shape_len(const struct shape *s)
 	for (int i = 0; i < s->n; i++)
 		t += s->p[i].len;
 	return t;
+}
+
+/* A size with K or M suffix, or "cycle": every shape once. */
+static u64 parse_size(const char *s)
+{
+	char *end;
+	u64 v = strtoull(s, &end, 0);
+
+	if (!strcmp(s, "cycle")) {
+		v = 0;
+		for (unsigned int i = 0; i < nshapes; i++)
+			v += shape_len(&shapes[i]);
+		return v;
+	}
+
+	if (*end == 'K' || *end == 'k')
+		v *= KIB;
+	else if (*end == 'M' || *end == 'm')
+		v *= MIB;
+	return v;
 }
 
 /* The shapes one after the other over [off, off + len). */
@@ -159,7 +219,7 @@ static int run_direct(const char *dev, int write, u64 seed, u64 off,
 	}
 	while (pos < off + len) {
 		struct shape tail = { "tail", 1, { { 0, 0 } } };
-		const struct shape *s = &shapes[k++ % NSHAPES];
+		const struct shape *s = &shapes[k++ % nshapes];
 		struct iovec iov[MAX_PIECES];
 		u64 at = pos;
 		ssize_t r;
@@ -352,6 +412,7 @@ int main(int argc, char **argv)
 {
 	u64 seed, off, len;
 
+	make_shapes();
 	if (argc == 6 && !strcmp(argv[1], "bench"))
 		return run_bench(argv[2], argv[3], strtod(argv[4], NULL),
 				 parse_size(argv[5]));
