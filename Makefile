@@ -14,8 +14,8 @@
 #                      test kernel (scripts/lib/kernels.sh: 6.12 and 6.1)
 #   make check-demo    the demo's transfers on each test kernel (checked)
 #   make check-nvme    samples/nvme (PRP, SGL, copy buffer, ext2 round trip
-#                      with the kernel's nvme driver) in QEMU, test kernel
-#                      (not yet a stage of make check: too slow there)
+#                      with the kernel's nvme driver) in QEMU on every test
+#                      kernel (the nvme stage of make check)
 #   make install       iodma.ko for KDIR into /lib/modules/<release>/updates,
 #                      header + Module.symvers into /usr/src/iodma-<version>,
 #                      depmod; DESTDIR= for a staging root
@@ -123,11 +123,12 @@ check:
 	-@scripts/fuzz.sh 60 $(OUT)/results/fuzz
 	-@scripts/check-kunit.sh
 	-@scripts/demo.sh test
+	-@scripts/check-nvme.sh
 	-@scripts/check-install.sh
 	-@scripts/check-dkms.sh
 	-@scripts/check-trace.sh
 	@[ ! -s $(OUT)/results/kunit-skips ] || cat $(OUT)/results/kunit-skips
-	@scripts/summary.sh $(OUT)/results style docs static checkers host fuzz kunit demo install dkms trace
+	@scripts/summary.sh $(OUT)/results style docs static checkers host fuzz kunit demo nvme install dkms trace
 
 clean:
 	rm -rf $(OUT)

@@ -3,10 +3,13 @@
 
 Usage: nvme-report.py [--debug-kernel] [--counts FILE] NAME=LOGDIR...
 
-Each LOGDIR holds ktap.log (the NVME| lines of samples/nvme/nvme-run.sh),
-console.log and qemu.exit (scripts/run-qemu.sh) and host-check ("OK
-BYTES": the host's check of the DATA image after QEMU exited, written by
-scripts/check-nvme.sh). Every expected guest run counts once (missing,
+NAME is [LINE/]CONFIG, for the table.
+
+Each LOGDIR holds modes (the modes the host asked the guest to run,
+written by scripts/check-nvme.sh before the boot), ktap.log (the NVME|
+lines of samples/nvme/nvme-run.sh), console.log and qemu.exit
+(scripts/run-qemu.sh) and host-check ("OK BYTES": the host's check of the
+DATA image after QEMU exited, written by scripts/check-nvme.sh). Every expected guest run counts once (missing,
 doubled or garbled: failed), and so do each boot's host check and its
 "kernel clean" check (DMA-API debug, KASAN, kmemleak, lockdep, QEMU ending
 by itself). --counts writes "P F"; it is deleted first, so a crash never
@@ -20,8 +23,19 @@ sys.path.insert(0, str(pathlib.Path(__file__).resolve().parent / "lib"))
 from kernel_clean import run_problems  # noqa: E402
 
 MODES = ("prp", "sgl", "prp/28", "sgl/28")
-EXPECTED = [(op, m) for m in MODES for op in ("read", "write")] + [
-    ("fs-iodma-to-nvme", "prp"), ("fs-nvme-to-iodma", "prp")]
+FS_RUNS = [("fs-iodma-to-nvme", "prp"), ("fs-nvme-to-iodma", "prp")]
+
+
+def expected_runs(logdir):
+    """The runs LOGDIR's boot must report: read and write for each mode of
+    LOGDIR/modes (written by check-nvme.sh before the boot, and given to
+    the guest), then the filesystem round trip; None if that file is
+    missing or names an unknown mode."""
+    f = pathlib.Path(logdir) / "modes"
+    modes = f.read_text(errors="replace").split() if f.is_file() else []
+    if not modes or any(m not in MODES for m in modes) or len(set(modes)) != len(modes):
+        return None
+    return [(op, m) for m in modes for op in ("read", "write")] + FS_RUNS
 
 
 def fmt_bytes(n):
@@ -106,23 +120,31 @@ def main():
                 failed += 1
                 continue
             seen[key] = f
-        # Behind an IOMMU the 28-bit modes are not run (nvme-run.sh).
-        expected = [e for e in EXPECTED
-                    if not (name.startswith("iommu") and e[1].endswith("/28"))]
+        expected = expected_runs(d)
+        if expected is None:
+            # Without the host's list every mode it could have asked for
+            # is expected: nothing missing can pass unnoticed.
+            notes.append(f"{name}: no valid modes file (check-nvme.sh writes it)")
+            failed += 1
+            expected = [(op, m) for m in MODES
+                        for op in ("read", "write")] + FS_RUNS
         for op, mode in expected:
             f = seen.get((op, mode))
+            fmt = mode.split("/")[0].upper() + (
+                " 28-bit" if mode.endswith("/28") else "")
             if f is None:
-                rows.append((name, op, mode.split("/")[0].upper(), "-", "-",
-                             "-", "MISSING"))
+                rows.append((name, op, fmt, "-", "-", "-", "MISSING"))
+                notes.append(f"{name}: {op} {fmt}: missing")
                 failed += 1
                 continue
             ok = f[7] == "OK"
             passed += ok
             failed += not ok
-            fmt = mode.split("/")[0].upper() + (
-                " 28-bit" if mode.endswith("/28") else "")
             rows.append((name, op, fmt, f[3], fmt_bytes(f[4]), f[5],
                          "OK" if ok else "FAIL"))
+            if not ok:
+                notes.append(f"{name}: {op} {fmt}: {f[7]} (copy buffer {f[3]}, "
+                             f"{f[6]} bounced)")
         hc = d / "host-check"
         h = hc.read_text().split() if hc.is_file() else []
         ok = len(h) == 2 and h[0] == "1"
@@ -131,18 +153,22 @@ def main():
         rows.append((name, "host image check", "-", "-",
                      fmt_bytes(h[1]) if len(h) == 2 else "-", "-",
                      "OK" if ok else "FAIL"))
+        if not ok:
+            notes.append(f"{name}: host image check: " + (
+                "no result" if not h else "mismatch or missing writes"
+                " (host-check.err)"))
         probs = run_problems(d, a.debug_kernel)
         passed += not probs
         failed += bool(probs)
         rows.append((name, "kernel clean", "-", "-", "-", "-",
                      "OK" if not probs else "FAIL"))
-        notes += [f"{name}: {p}" for p in probs]
+        notes += [f"{name}: kernel not clean: {p}" for p in probs]
     widths = [max(len(str(r[i])) for r in rows + [head])
               for i in range(len(head))]
     for r in [head] + rows:
         print("  ".join(str(c).ljust(w) for c, w in zip(r, widths)).rstrip())
     for n in notes:
-        print(f"problem: {n}")
+        print(f"FAIL {n}")
     print(f"nvme: {passed} of {passed + failed} checks OK in {len(a.runs)} runs")
     if a.counts:
         pathlib.Path(a.counts).write_text(f"{passed} {failed}\n")

@@ -3,11 +3,12 @@
 # Usage (in the guest, from scripts/qemu/init): nvme-run.sh CONFIG
 # The samples/nvme runs of one boot, beside the kernel's own nvme driver.
 # Two controllers: DATA (00:10.0), whose image the host filled with
-# pattern 1, and FS (00:11.0), blank. For each mode (PRP, SGL, each also
-# with a 28-bit address_bits that forces iodma's copy buffer on part of
-# the I/O, except behind an IOMMU) the DATA controller is taken from nvme, given to iodma_nvme, read
-# back (pattern 1) and written (a pattern per mode, in its own region,
-# checked by the host after QEMU exits). Then the filesystem round trip on
+# pattern 1, and FS (00:11.0), blank. For each mode the host asked for
+# (PRP, SGL, and where it chose them the same with a 28-bit address_bits
+# that forces iodma's copy buffer on part of the I/O) the DATA controller
+# is taken from nvme, given to iodma_nvme, read back (pattern 1) and
+# written (a pattern per mode, in its own region, checked by the host
+# after QEMU exits). Then the filesystem round trip on
 # FS: ext2 made and written through iodma_nvme, checked through nvme, and
 # the reverse. One line per run on stdout:
 #   NVME|<run>|<mode>|<copy buffer>|<bytes>|<ios>|<bounced>|<OK or FAIL>
@@ -17,10 +18,16 @@ DATA=0000:00:10.0
 FS=0000:00:11.0
 PCI=/sys/bus/pci
 MOD=/lib/modules/iodma_nvme.ko
-READ_LEN=${NVME_READ_LEN:-8M}
-WRITE_LEN=4M
+# The reads: every shape of nvme-demo once (each size from 4 KiB to 1 MiB
+# page-aligned and not, vectored I/O with gaps and sub-page pieces). The
+# writes: as much as the host said it checks (iodma.nvme_write=, on the
+# kernel command line), from the start of the same cycle.
+READ_LEN=cycle
+WRITE_LEN=$(sed -n 's/.*iodma.nvme_write=\([^ ]*\).*/\1/p' /proc/cmdline)
+WRITE_LEN=${WRITE_LEN:-3M}
 
-log() { echo "nvme-run: $*" >/dev/console; }
+# Progress on the console, with the guest's uptime: where a slow run went.
+log() { echo "nvme-run: [$(cut -d' ' -f1 /proc/uptime)] $*" >/dev/console; }
 
 # wait_for PATH: up to 60 s (TCG on a loaded host is slow).
 wait_for() {
@@ -65,10 +72,12 @@ result() {
 wait_for "$PCI/devices/$DATA/nvme" || log "nvme did not bind $DATA"
 wait_for "$PCI/devices/$FS/nvme" || log "nvme did not bind $FS"
 
-# A 28-bit spec cannot be met behind an IOMMU (iodma cannot place IOVAs):
-# the driver refuses it there, and those modes are not run.
-modes="prp sgl prp/28 sgl/28"
-case $cfg in iommu*) modes="prp sgl" ;; esac
+# The modes to run, as the host chose them (iodma.nvme_modes=, comma
+# separated; scripts/check-nvme.sh): PRP and SGL everywhere, the 28-bit
+# ones where they force iodma's copy buffer. A 28-bit spec cannot be met
+# behind an IOMMU (iodma cannot place IOVAs): the driver refuses it there.
+modes=$(sed -n 's/.*iodma.nvme_modes=\([^ ]*\).*/\1/p' /proc/cmdline | tr ',' ' ')
+modes=${modes:-prp sgl}
 
 to_iodma $DATA
 k=0
@@ -91,6 +100,7 @@ for mode in $modes; do
 	fi
 	woff=$((32 + 4 * k))M
 	for op in read write; do
+		log "$mode: $op"
 		b0=$(bounced_of "$disk")
 		if [ $op = read ]; then
 			out=$(nvme-demo read "/dev/$disk" 1 0 "$READ_LEN" 2>/dev/console)
@@ -125,14 +135,15 @@ echo "NVME-WRITES $k"
 # --- the filesystem round trip: iodma_nvme -> nvme, then nvme -> iodma_nvme
 fs_files() {	# DIR SEED: write three files
 	dd if=/dev/urandom of="$1/a-$2" bs=4096 count=3 2>/dev/null &&
-		dd if=/dev/urandom of="$1/b-$2" bs=65536 count=17 2>/dev/null &&
-		nvme-demo fill "$1/c-$2" "$2" 0 1M >/dev/null &&
+		dd if=/dev/urandom of="$1/b-$2" bs=65536 count=5 2>/dev/null &&
+		nvme-demo fill "$1/c-$2" "$2" 0 256K >/dev/null &&
 		(cd "$1" && sha256sum a-$2 b-$2 c-$2 >/tmp/sums-$2)
 }
 fs_check() { (cd "$1" && sha256sum -c /tmp/sums-$2 >/dev/console 2>&1); }
 fs_bytes() { (cd "$1" && cat a-$2 b-$2 c-$2 | wc -c); }
 
 mkdir -p /mnt /tmp
+log "filesystem round trip"
 to_iodma $FS
 fsok=FAIL there=0 back=0
 if insmod $MOD; then
@@ -140,11 +151,13 @@ if insmod $MOD; then
 	if [ -n "$d" ] && wait_for "/dev/$d" && mke2fs -q "/dev/$d" &&
 		mount -t ext2 "/dev/$d" /mnt && fs_files /mnt 1 &&
 		there=$(fs_bytes /mnt 1) && umount /mnt; then
+		log "filesystem: written through iodma_nvme; to nvme"
 		to_nvme $FS
 		n=$(nvme_disk $FS)
 		if [ -n "$n" ] && wait_for "/dev/$n" &&
 			mount -t ext2 "/dev/$n" /mnt && fs_check /mnt 1 &&
 			fs_files /mnt 2 && back=$(fs_bytes /mnt 2) && umount /mnt; then
+			log "filesystem: checked and written through nvme; to iodma_nvme"
 			to_iodma $FS
 			d=$(iodma_disk $FS)
 			if [ -n "$d" ] && wait_for "/dev/$d" &&
@@ -159,4 +172,5 @@ if insmod $MOD; then
 fi
 result fs-iodma-to-nvme prp - "$there" 0 0 $fsok
 result fs-nvme-to-iodma prp - "$back" 0 0 $fsok
+log "done"
 echo "NVME-DONE $cfg"
