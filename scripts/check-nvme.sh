@@ -217,18 +217,23 @@ for l in "${lines[@]}"; do
 done
 
 # The boots, at most jobs_max at once (one vCPU each): wait -n for one to
-# end before starting the next.
-n=0 running=0
-for l in "${ready[@]}"; do
+# end before starting the next. The boots with the most modes go first, so
+# that the long ones run side by side and the short ones fill in after.
+mapfile -t boots < <(for l in "${ready[@]}"; do
 	for cfg in $(line_configs "$l"); do
-		if [ "$running" -ge "$jobs_max" ]; then
-			wait -n || true
-			running=$((running - 1))
-		fi
-		say "nvme $l/$cfg: booting (timeout $tmo s)"
-		boot "$l" "$cfg" &
-		n=$((n + 1)) running=$((running + 1))
+		echo "$(modes_of "$cfg" | wc -w) $l $cfg"
 	done
+done | sort -s -k1,1nr)
+n=0 running=0
+for b in "${boots[@]}"; do
+	read -r _ l cfg <<<"$b"
+	if [ "$running" -ge "$jobs_max" ]; then
+		wait -n || true
+		running=$((running - 1))
+	fi
+	say "nvme $l/$cfg: booting (timeout $tmo s)"
+	boot "$l" "$cfg" &
+	n=$((n + 1)) running=$((running + 1))
 done
 wait || true
 say "nvme: $n boots finished in $(( $(date +%s) - start )) s"
