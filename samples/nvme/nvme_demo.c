@@ -46,13 +46,18 @@ typedef unsigned char u8;
 #define KIB 1024ull
 #define MIB (1024ull * KIB)
 /*
- * The I/O buffers rotate over windows of a mapping, all of it touched: in a
- * 512 MiB or 1 GiB guest much of the free memory lies above 256 MiB, which
- * a 28-bit engine cannot reach (iodma's copy buffer then takes those
- * I/Os). A window holds the largest shape (1 MiB at an offset of 2052).
+ * The I/O buffers rotate over windows, each a mapping of its own, touched
+ * at once. Half of them start above 256 MiB physical, which a 28-bit
+ * engine cannot reach (iodma's copy buffer then takes those I/Os), half
+ * below, when the guest lets us tell (root reads the frame numbers in
+ * /proc/self/pagemap; pick_windows()). A window holds the largest shape
+ * (1 MiB at an offset of 2052).
  */
 #define WINDOWS 8
 #define WINDOW_STRIDE (2 * MIB)
+#define HIGH_PHYS (256 * MIB)
+/* At most this many windows' worth is taken looking for high ones. */
+#define MAX_CHUNKS 128
 #define MAX_PIECES 8
 
 struct piece {
@@ -202,21 +207,90 @@ static u64 parse_size(const char *s)
 	return v;
 }
 
+/* The physical address of a touched page, or -1 when it cannot be read. */
+static long long phys_of(int pagemap, const void *p)
+{
+	unsigned long long e;
+	long pg = sysconf(_SC_PAGESIZE);
+	off_t at = (off_t)((unsigned long)p / pg * sizeof(e));
+
+	if (pagemap < 0 || pread(pagemap, &e, sizeof(e), at) != sizeof(e) ||
+	    !(e >> 63) || !(e & ((1ull << 55) - 1)))
+		return -1;
+	return (long long)((e & ((1ull << 55) - 1)) * pg);
+}
+
+/*
+ * WINDOWS windows: high ones (first page above HIGH_PHYS) at odd places,
+ * low ones at even places. Chunks are taken until both kinds are complete,
+ * or, once the high ones are, after 2 * WINDOWS chunks (the low ones are a
+ * bonus), or after MAX_CHUNKS; chunks not needed stay mapped meanwhile, so
+ * that the allocator does not hand them back, and fill the empty places
+ * at the end. Without frame numbers in /proc/self/pagemap (not root: the
+ * host) the first WINDOWS chunks. Counts the high windows in *high.
+ */
+static int pick_windows(u8 *win[WINDOWS], unsigned int *high)
+{
+	static u8 *spare[MAX_CHUNKS];
+	int pagemap = open("/proc/self/pagemap", O_RDONLY);
+	unsigned int nhigh = 0, nlow = 0, nspare = 0, i, w, j = 0;
+
+	for (i = 0; i < MAX_CHUNKS; i++) {
+		u8 *c = mmap(NULL, WINDOW_STRIDE, PROT_READ | PROT_WRITE,
+			     MAP_PRIVATE | MAP_ANONYMOUS | MAP_POPULATE, -1, 0);
+		long long pa;
+
+		if (c == MAP_FAILED)
+			break;
+		pa = phys_of(pagemap, c);
+		if (pa >= (long long)HIGH_PHYS && nhigh < WINDOWS / 2)
+			win[2 * nhigh++ + 1] = c;
+		else if (pa < (long long)HIGH_PHYS && nlow < WINDOWS / 2)
+			win[2 * nlow++] = c;
+		else
+			spare[nspare++] = c;
+		if (nhigh + nlow == WINDOWS || (pa < 0 && i + 1 >= WINDOWS) ||
+		    (nhigh == WINDOWS / 2 && i + 1 >= 2 * WINDOWS))
+			break;
+	}
+	for (w = 0; w < WINDOWS; w++) {
+		if (win[w])
+			continue;
+		if (j < nspare) {
+			win[w] = spare[j++];
+			continue;
+		}
+		win[w] = mmap(NULL, WINDOW_STRIDE, PROT_READ | PROT_WRITE,
+			      MAP_PRIVATE | MAP_ANONYMOUS | MAP_POPULATE,
+			      -1, 0);
+		if (win[w] == MAP_FAILED)
+			return -1;
+	}
+	for (; j < nspare; j++)
+		munmap(spare[j], WINDOW_STRIDE);
+	*high = 0;
+	for (w = 0; w < WINDOWS; w++)
+		*high += phys_of(pagemap, win[w]) >= (long long)HIGH_PHYS;
+	if (pagemap >= 0)
+		close(pagemap);
+	return 0;
+}
+
 /* The shapes one after the other over [off, off + len). */
 static int run_direct(const char *dev, int write, u64 seed, u64 off,
 		      u64 len)
 {
-	u8 *big = mmap(NULL, WINDOWS * WINDOW_STRIDE, PROT_READ | PROT_WRITE,
-		       MAP_PRIVATE | MAP_ANONYMOUS | MAP_POPULATE, -1, 0);
-	u8 *buf = big;
+	u8 *win[WINDOWS] = { NULL };
+	u8 *buf;
 	int fd = open(dev, (write ? O_RDWR : O_RDONLY) | O_DIRECT);
 	u64 pos = off, ios = 0;
-	unsigned int k = 0;
+	unsigned int k = 0, high;
 
-	if (big == MAP_FAILED || fd < 0) {
+	if (fd < 0 || pick_windows(win, &high)) {
 		perror(dev);
 		return 2;
 	}
+	buf = win[0];
 	while (pos < off + len) {
 		struct shape tail = { "tail", 1, { { 0, 0 } } };
 		const struct shape *s = &shapes[k++ % nshapes];
@@ -224,7 +298,7 @@ static int run_direct(const char *dev, int write, u64 seed, u64 off,
 		u64 at = pos;
 		ssize_t r;
 
-		buf = big + (ios % WINDOWS) * WINDOW_STRIDE;
+		buf = win[ios % WINDOWS];
 		if (shape_len(s) > off + len - pos) {
 			/* The tail: one aligned piece, exactly what is left. */
 			tail.p[0].len = off + len - pos;
@@ -276,9 +350,9 @@ static int run_direct(const char *dev, int write, u64 seed, u64 off,
 		}
 	}
 	close(fd);
-	printf("bytes=%llu ios=%llu errors=%llu\n",
+	printf("bytes=%llu ios=%llu errors=%llu high-windows=%u\n",
 	       (unsigned long long)(pos - off), (unsigned long long)ios,
-	       (unsigned long long)errors);
+	       (unsigned long long)errors, high);
 	return errors ? 1 : 0;
 }
 
