@@ -18,6 +18,9 @@
 #   make check-kunit   KUnit suites in every QEMU configuration, on every
 #                      test kernel (scripts/lib/kernels.sh: 6.12 and 6.1)
 #   make check-demo    the demo's transfers on each test kernel (checked)
+#   make check-nvme    samples/nvme (PRP, SGL, copy buffer, ext2 round trip
+#                      with the kernel's nvme driver) in QEMU on every test
+#                      kernel (the nvme stage of make check)
 #   make install       iodma.ko for KDIR into /lib/modules/<release>/updates,
 #                      header + Module.symvers into /usr/src/iodma-<version>,
 #                      depmod; DESTDIR= for a staging root
@@ -41,7 +44,7 @@ KDIR ?= /lib/modules/$(shell uname -r)/build
 KREL := $(shell cat $(KDIR)/include/config/kernel.release 2>/dev/null || echo unknown)
 OUT := $(CURDIR)/out
 
-.PHONY: all modules demo bench profile fuzz check check-host check-style check-checkers check-kunit check-demo clean
+.PHONY: all modules demo bench profile fuzz check check-host check-style check-checkers check-kunit check-demo check-nvme clean
 .PHONY: install uninstall install-dkms-source deb check-install check-dkms
 .PHONY: docs check-docs check-static check-trace
 
@@ -82,6 +85,9 @@ fuzz:
 
 check-demo:
 	@scripts/demo.sh test
+
+check-nvme:
+	@scripts/check-nvme.sh
 
 install: modules
 	@scripts/install.sh install "$(KDIR)" "$(DESTDIR)" "$(OUT)/modules-$(KREL)"
@@ -125,11 +131,12 @@ check:
 	-@scripts/fuzz.sh 60 $(OUT)/results/fuzz
 	-@scripts/check-kunit.sh
 	-@scripts/demo.sh test
+	-@scripts/check-nvme.sh
 	-@scripts/check-install.sh
 	-@scripts/check-dkms.sh
 	-@scripts/check-trace.sh
 	@[ ! -s $(OUT)/results/kunit-skips ] || cat $(OUT)/results/kunit-skips
-	@scripts/summary.sh $(OUT)/results style docs static checkers host fuzz kunit demo install dkms trace
+	@scripts/summary.sh $(OUT)/results style docs static checkers host fuzz kunit demo nvme install dkms trace
 
 clean:
 	rm -rf $(OUT)

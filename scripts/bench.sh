@@ -13,6 +13,8 @@
 #               figure): what a clock shows here, noisy on a shared host.
 #  2. The instruction profile of one 4 KiB transfer (scripts/profile.sh).
 #  3. Host: Google Benchmark of the core's gen_segments (tests/bench).
+#  4. samples/nvme against the kernel's nvme driver, same controller, same
+#     boot (scripts/check-nvme.sh --bench): "bench: nvme ..." ratios.
 # Per kernel line: out/bench/<line>/{bench.txt,bench.csv,bench.png,
 # bench-table.rst,profile.txt} and lines "bench: <name> <value>". Exits 1
 # when a run produced no complete result (scripts/bench-report.py says why).
@@ -84,4 +86,7 @@ for line in "${lines[@]}"; do
 		failed+=("$line (profile)")
 	host=()
 done
+say "samples/nvme against the kernel's nvme driver"
+"$IODMA_TOP/scripts/check-nvme.sh" --bench | tee "$top/nvme.txt" ||
+	failed+=("nvme")
 [ ${#failed[@]} -eq 0 ] || die "benchmark incomplete on: ${failed[*]} (the FAIL lines above say why)"

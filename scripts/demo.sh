@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
 # Usage: demo.sh [stock [LINE]|test [LINE]]
+# (make demo then runs samples/nvme on the same kernel: check-nvme.sh.)
 # The edu demo: iodma and the samples/edu driver doing real DMA in QEMU, in
 # direct, swiotlb=force and intel-iommu configurations with the edu engine
 # at 28 and 64 DMA bits, 1 GiB of guest RAM. "stock" (make demo) builds
@@ -121,4 +122,14 @@ args=()
 args+=(--counts "$out/counts")
 [ "$mode" = test ] && args+=(--debug-kernel)
 mkdir -p "$IODMA_TOP/out/results"
-python3 "$IODMA_TOP/scripts/demo-report.py" "${args[@]}" "${runs[@]}"
+rc=0
+python3 "$IODMA_TOP/scripts/demo-report.py" "${args[@]}" "${runs[@]}" || rc=$?
+
+# make demo: then the second table, samples/nvme on the same stock kernel
+# (PRP, SGL, copy buffer, the ext2 round trip with the kernel's nvme
+# driver). make check runs it as its own stage; make check-dkms not at all.
+if [ "$mode" = stock ] && [ -z "${IODMA_PREBUILT:-}" ]; then
+	say "samples/nvme on the same kernel"
+	"$IODMA_TOP/scripts/check-nvme.sh" --stock --kernel "$line" || rc=1
+fi
+exit "$rc"

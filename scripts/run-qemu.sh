@@ -15,7 +15,8 @@
 # each, and never runs while the guest idles: `-icount shift=N,sleep=off`,
 # deterministic timings for the benchmark; vCPUs then take turns on one
 # host thread), IODMA_PLUGIN (a QEMU TCG plugin and its arguments, given to
-# -plugin, e.g. scripts/profile/insn-windows.c's).
+# -plugin, e.g. scripts/profile/insn-windows.c's), IODMA_QEMU_EXTRA (more QEMU arguments, split at spaces: drives, NVMe
+# controllers).
 set -euo pipefail
 . "$(dirname "$0")/lib/common.sh"
 . "$(dirname "$0")/lib/qemu-configs.sh"
@@ -37,9 +38,10 @@ fi
 say "qemu [$cfg]: ${QEMU_ARGS[*]} / $KERNEL_ARGS"
 start=$(date +%s)
 set +e
+# shellcheck disable=SC2086 # IODMA_QEMU_EXTRA is a list of words
 timeout --foreground -k 10 "$tmo" qemu-system-x86_64 -accel "${IODMA_ACCEL:-tcg}" -cpu max \
 	-nographic -no-reboot -display none -monitor none \
-	"${QEMU_ARGS[@]}" \
+	"${QEMU_ARGS[@]}" ${IODMA_QEMU_EXTRA:-} \
 	-kernel "$kernel" -initrd "$initrd" \
 	-append "console=ttyS0 panic=-1 oops=panic loglevel=6 kunit.enable=1 $KERNEL_ARGS iodma.config=$cfg iodma.mods=$mods ${IODMA_APPEND:-}" \
 	-serial "file:$logdir/console.log" -serial "file:$logdir/ktap.log" \

@@ -24,10 +24,14 @@
 #               comma separated, or "all". 6.1 leaves out smp4 for now: its
 #               4-vCPU run takes 770 s on a quiet 2-core machine, more than
 #               2400 s under load (see README, "Supported kernels")
+#   nvme        the QEMU configurations make check runs samples/nvme in on
+#               this line's test kernel (scripts/check-nvme.sh), comma
+#               separated: every DMA path on the first line (the 28-bit
+#               modes run in the untranslated ones), one on the others
 IODMA_KERNEL_TABLE='
-#line  source             fragment                 image                  stock                   kbuild             demo                                                                          configs
-6.12   linux-source-6.12  test-kernel-6.12.config  arch/x86/boot/bzImage  6\.12\.[0-9]+\+deb12    linux-kbuild-$rel  direct/28,direct/64,swiotlb/28,swiotlb/64,iommu-strict/28,iommu-strict/64  all
-6.1    linux-source-6.1   test-kernel-6.1.config   arch/x86/boot/bzImage  6\.1\.0-[0-9]+          linux-kbuild-6.1   direct/28,swiotlb/64,iommu-strict/28                                          direct,swiotlb,swiotlb-tiny,iommu-strict,iommu-lazy
+#line  source             fragment                 image                  stock                   kbuild             demo                                                                          configs                                              nvme
+6.12   linux-source-6.12  test-kernel-6.12.config  arch/x86/boot/bzImage  6\.12\.[0-9]+\+deb12    linux-kbuild-$rel  direct/28,direct/64,swiotlb/28,swiotlb/64,iommu-strict/28,iommu-strict/64  all                                                  direct,swiotlb,iommu-strict
+6.1    linux-source-6.1   test-kernel-6.1.config   arch/x86/boot/bzImage  6\.1\.0-[0-9]+          linux-kbuild-6.1   direct/28,swiotlb/64,iommu-strict/28                                          direct,swiotlb,swiotlb-tiny,iommu-strict,iommu-lazy  direct
 '
 
 # Every line, in table order: make check runs them all. The first is the
@@ -37,17 +41,18 @@ mapfile -t IODMA_KERNELS < <(printf '%s\n' "$IODMA_KERNEL_TABLE" |
 
 # kernel_row LINE: set KERNEL_LINE, KERNEL_SOURCE, KERNEL_FRAGMENT (absolute
 # path), KERNEL_IMAGE, KERNEL_STOCK, KERNEL_KBUILD, KERNEL_DEMO_RUNS (space
-# separated) and KERNEL_CONFIGS (space separated, "all" expanded) for LINE;
-# die if the table has no such line.
+# separated), KERNEL_CONFIGS (space separated, "all" expanded) and
+# KERNEL_NVME (space separated) for LINE; die if the table has no such line.
 kernel_row() {
 	local row
 	row=$(printf '%s\n' "$IODMA_KERNEL_TABLE" |
 		awk -v l="$1" '$1 !~ /^#/ && $1 == l')
 	[ -n "$row" ] || die "unknown kernel line '$1' (known: ${IODMA_KERNELS[*]})"
 	read -r KERNEL_LINE KERNEL_SOURCE KERNEL_FRAGMENT KERNEL_IMAGE \
-		KERNEL_STOCK KERNEL_KBUILD KERNEL_DEMO_RUNS KERNEL_CONFIGS <<<"$row"
+		KERNEL_STOCK KERNEL_KBUILD KERNEL_DEMO_RUNS KERNEL_CONFIGS KERNEL_NVME <<<"$row"
 	KERNEL_FRAGMENT=$IODMA_TOP/scripts/kernel/$KERNEL_FRAGMENT
 	KERNEL_DEMO_RUNS=${KERNEL_DEMO_RUNS//,/ }
 	KERNEL_CONFIGS=${KERNEL_CONFIGS//,/ }
+	KERNEL_NVME=${KERNEL_NVME//,/ }
 	[ "$KERNEL_CONFIGS" != all ] || KERNEL_CONFIGS="${IODMA_CONFIGS[*]:-all}"
 }

@@ -1,10 +1,10 @@
 #!/usr/bin/env bash
 # Usage: scripts/tests/run-checker-tests.sh
 # The checkers' own tests: seconds, no kernel build, no QEMU. Crafted logs
-# (scripts/tests/ktap/, scripts/tests/demo/, scripts/tests/trace/) go
-# through ktap-check.py, trace-check.py,
+# (scripts/tests/ktap/, scripts/tests/demo/, scripts/tests/trace/,
+# scripts/tests/nvme/) go through ktap-check.py, trace-check.py,
 # robustness-kunit.py, check-kunit.sh --no-run, run-qemu.sh (with a fake
-# QEMU), summary.sh and demo-report.py. A good run must pass with exact
+# QEMU), summary.sh, demo-report.py and nvme-report.py. A good run must pass with exact
 # counts; each broken one (missing suite, suite that did not initialise,
 # crash mid-suite, log cut short, skipped case, suite- or case-level
 # "not ok", stale counts file, crashed checker, empty log, timeout, kmemleak
@@ -574,6 +574,67 @@ bench_case garbled garbled.log 0 1 \
 bench_case qemu-timeout good.log 124 1 "bench: FAIL wall direct: QEMU timed out (exit 124)"
 bench_case nothing-run - - 1 "bench: FAIL wall direct: no QEMU exit status" \
 	"bench: FAIL wall direct: no ktap.log (the benchmark never ran)"
+# nvme_case NAME MODES NVME CONSOLE QEMU_EXIT HOST_CHECK RC COUNTS TEXT...
+# One samples/nvme boot "6.12/direct" of crafted files (scripts/tests/nvme/,
+# "-": absent; MODES: the host's modes file) through nvme-report.py, a
+# stale counts file first.
+nvme_case() {
+	local name=$1 modes=$2 nvme=$3 console=$4 qexit=$5 host=$6 want_rc=$7
+	local counts=$8
+	shift 8
+	local d=$tmp/nvme-$name/direct
+	mkdir -p "$d"
+	[ "$modes" = - ] || echo "$modes" >"$d/modes"
+	[ "$nvme" = - ] || cp "$data/nvme/$nvme" "$d/ktap.log"
+	[ "$console" = - ] || cp "$data/nvme/$console" "$d/console.log"
+	[ "$qexit" = - ] || echo "$qexit" >"$d/qemu.exit"
+	[ "$host" = - ] || echo "$host" >"$d/host-check"
+	echo "999 0" >"$d.counts"
+	run "$d.out" python3 "$scripts/nvme-report.py" --debug-kernel \
+		--counts "$d.counts" "6.12/direct=$d"
+	expect_rc "$want_rc"
+	expect_file "$d.counts" "$counts"
+	expect_out "$@"
+	expect_no Traceback
+	verdict "nvme-report: $name"
+}
+g=good.console h="1 67108864" all="prp sgl prp/28 sgl/28"
+nvme_case good "$all" good.nvme $g 0 "$h" 0 "12 0" \
+	"nvme: 12 of 12 checks OK in 1 runs"
+nvme_case good-two-modes "prp sgl" two-modes.nvme $g 0 "$h" 0 "8 0" \
+	"nvme: 8 of 8 checks OK in 1 runs"
+nvme_case asked-28-bit-not-run "$all" two-modes.nvme $g 0 "$h" 1 "8 4" \
+	"FAIL 6.12/direct: read PRP 28-bit: missing" \
+	"FAIL 6.12/direct: write SGL 28-bit: missing"
+nvme_case no-modes-file - good.nvme $g 0 "$h" 1 "12 1" \
+	"FAIL 6.12/direct: no valid modes file"
+nvme_case unknown-mode "prp sgl/64" good.nvme $g 0 "$h" 1 "12 1" \
+	"FAIL 6.12/direct: no valid modes file"
+nvme_case missing-run "$all" missing-run.nvme $g 0 "$h" 1 "11 1" \
+	"FAIL 6.12/direct: write SGL 28-bit: missing"
+nvme_case mismatch "$all" mismatch.nvme $g 0 "$h" 1 "11 1" \
+	"FAIL 6.12/direct: read PRP: FAIL (copy buffer yes, 9 bounced)"
+nvme_case host-image-mismatch "$all" good.nvme $g 0 "0 33554432" 1 "11 1" \
+	"FAIL 6.12/direct: host image check: mismatch or missing writes"
+nvme_case no-host-check "$all" good.nvme $g 0 - 1 "11 1" \
+	"FAIL 6.12/direct: host image check: no result"
+nvme_case duplicate-run "$all" duplicate-run.nvme $g 0 "$h" 1 "12 1" \
+	"FAIL 6.12/direct: ('read', 'sgl') reported twice"
+nvme_case garbled-run "$all" garbled-run.nvme $g 0 "$h" 1 "11 2" \
+	"FAIL 6.12/direct: garbled line" \
+	"FAIL 6.12/direct: write SGL: missing"
+nvme_case dirty-kernel-kasan "$all" good.nvme kasan.console 0 "$h" 1 "11 1" \
+	"FAIL 6.12/direct: kernel not clean: console: [  403.100001] BUG: KASAN: slab-out-of-bounds"
+nvme_case dirty-kernel-dma-api "$all" good.nvme dma-api.console 0 "$h" 1 "11 1" \
+	"FAIL 6.12/direct: kernel not clean: DMA-API debug error count: 2"
+nvme_case timeout "$all" cut-short.nvme timeout.console 124 "0 0" 1 "3 9" \
+	"FAIL 6.12/direct: write SGL: missing" \
+	"FAIL 6.12/direct: kernel not clean: run did not complete" \
+	"FAIL 6.12/direct: kernel not clean: QEMU timed out (exit 124)"
+nvme_case nothing-run "$all" - - - - 1 "0 12" \
+	"FAIL 6.12/direct: read PRP: missing" \
+	"FAIL 6.12/direct: kernel not clean: no console output" \
+	"FAIL 6.12/direct: kernel not clean: no QEMU exit status"
 
 # sparse_case NAME LOG STATUS RC COUNTS TEXT...
 # scripts/sparse-report.py on a crafted `make C=2` log

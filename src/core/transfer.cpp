@@ -162,8 +162,9 @@ int Command::alloc_copy_buffer() {
   u64 block = u64{1} << info_.page_shift;
   while (block < length_ && block < kMaxCopyBlock) block <<= 1;
   // Blocks start naturally aligned: make them as aligned as the spec needs.
-  const u64 need = max_of(spec_.alignment, max_of(spec_.alignment_length,
-                                                  spec_.alignment_internal));
+  const u64 need =
+      max_of(max_of(spec_.alignment, spec_.alignment_end),
+             max_of(spec_.alignment_length, spec_.alignment_internal));
   while (block < need) block <<= 1;
   const u64 nblocks = (length_ + block - 1) / block;
   if (nblocks > kU32Max) return kENOMEM;
@@ -220,6 +221,7 @@ int Command::prepare(u64 offset, u64 length, u32 flags) {
   if (md_ == nullptr) return kENODATA;
   if ((flags & ~kPrepareFlags) != 0) return kEINVAL;
   const u64 md_len = md_->length();
+  if (md_len == 0) return kENODATA;  // an empty reusable descriptor
   if (offset >= md_len) return kEINVAL;
   if (length == 0) length = md_len - offset;
   if (length > md_len - offset) return kEINVAL;
@@ -277,6 +279,7 @@ int Command::prepare(u64 offset, u64 length, u32 flags) {
   }
   walker_.reset();
   nest_ = 1;
+  md_->hold_prepared();
   stats_.prepares++;
   stats_.bytes_prepared += length_;
   return kOk;
@@ -309,6 +312,7 @@ void Command::release(u32 unmap_attrs) {
   via_ = Via::kMapping;
   one_seg_ = false;
   nest_ = 0;
+  md_->drop_prepared();
 }
 
 int Command::complete(u32 flags) {
