@@ -794,6 +794,41 @@ trace_case untraced-transfer "/DEMO|swiotlb|user|65536|from-device/a DEMO|swiotl
 trace_case no-trace "/IODMA-TRACE-BEGIN/,\$d" 1 "0 7" "FAIL t: trace: no trace (IODMA-TRACE-BEGIN missing)" \
 	"FAIL t: transfer 1 (user 1 to-device): not traced"
 
+# check-host.sh in a copy of the tree with stand-ins for cmake, ctest and
+# dpkg-query: a build that fails must fail the stage ("0 1") even though the
+# test binary of an earlier build is still there and would pass; a build
+# that works runs the tests and counts them.
+host_case() {
+	local name=$1 build_rc=$2 want_rc=$3 counts=$4
+	shift 4
+	local tree=$tmp/host-$name bin=$tmp/host-$name-bin
+	mkdir -p "$tree/out/host" "$tree/out/results" "$bin"
+	cp -r "$scripts" "$tree/scripts"
+	printf '#!/bin/sh\necho stale binary\n' >"$tree/out/host/iodma_host_tests"
+	chmod +x "$tree/out/host/iodma_host_tests"
+	echo "999 0" >"$tree/out/results/host"
+	printf '#!/bin/sh\necho "ok installed"\n' >"$bin/dpkg-query"
+	cat >"$bin/cmake" <<EOF
+#!/bin/sh
+[ "\$1" = --build ] || exit 0
+echo "md.cpp:281:10: error: simulated"
+exit $build_rc
+EOF
+	cat >"$bin/ctest" <<'EOF'
+#!/bin/sh
+printf '<testsuite><testcase name="a" status="run"/><testcase name="b" status="run"/></testsuite>\n' >junit.xml
+echo "2/2 Test #2: b ... Passed"
+EOF
+	chmod +x "$bin"/*
+	run "$tmp/host-$name.out" env PATH="$bin:$PATH" "$tree/scripts/check-host.sh"
+	expect_rc "$want_rc"
+	expect_file "$tree/out/results/host" "$counts"
+	expect_out "$@"
+	verdict "check-host: $name"
+}
+host_case build-fails-stale-binary 2 1 "0 1" "host test build failed (exit 2)" "error: simulated"
+host_case build-works 0 0 "2 0" "host: 2 passed, 0 failed"
+
 echo "$p $f" >"$results/checkers"
 echo "checker-tests: $p passed, $f failed"
 [ "$f" -eq 0 ]
