@@ -134,7 +134,7 @@ check:
 	-@scripts/check-nvme.sh
 	-@scripts/check-install.sh
 	-@scripts/check-dkms.sh
-	-@scripts/check-trace.sh
+	-@scripts/check-trace.sh --from-demo
 	@[ ! -s $(OUT)/results/kunit-skips ] || cat $(OUT)/results/kunit-skips
 	@scripts/summary.sh $(OUT)/results style docs static checkers host fuzz kunit demo nvme install dkms trace
 

@@ -31,7 +31,7 @@
 IODMA_KERNEL_TABLE='
 #line  source             fragment                 image                  stock                   kbuild             demo                                                                          configs                                              nvme
 6.12   linux-source-6.12  test-kernel-6.12.config  arch/x86/boot/bzImage  6\.12\.[0-9]+\+deb12    linux-kbuild-$rel  direct/28,direct/64,swiotlb/28,swiotlb/64,iommu-strict/28,iommu-strict/64  all                                                  direct,swiotlb,iommu-strict
-6.1    linux-source-6.1   test-kernel-6.1.config   arch/x86/boot/bzImage  6\.1\.0-[0-9]+          linux-kbuild-6.1   direct/28,swiotlb/64,iommu-strict/28                                          direct,swiotlb,swiotlb-tiny,iommu-strict,iommu-lazy  direct
+6.1    linux-source-6.1   test-kernel-6.1.config   arch/x86/boot/bzImage  6\.1\.0-[0-9]+          linux-kbuild-6.1   direct/28,swiotlb/28,iommu-strict/64                                          direct,swiotlb,swiotlb-tiny,iommu-strict,iommu-lazy  direct
 '
 
 # Every line, in table order: make check runs them all. The first is the
