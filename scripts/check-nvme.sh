@@ -167,9 +167,6 @@ host_check() {
 }
 
 # boot LINE CONFIG: one guest, then the host's check of its image.
-# no_timer_check in every configuration: under TCG on a loaded host the
-# kernel's IO-APIC timer check can fail and panic the boot (seen with
-# swiotlb at load 24), and it proves nothing about DMA.
 boot() {
 	local l=$1 cfg=$2 logdir=$top/$1/runs/$2 kernel mods guest=nvme-run.sh
 	local demo=$top/$1/nvme/nvme-demo
@@ -187,7 +184,7 @@ boot() {
 		-device nvme,serial=iodmadata,drive=data,addr=0x10,mdts=8
 		-drive file=$logdir/fs.img,if=none,id=fs,format=raw
 		-device nvme,serial=iodmafs,drive=fs,addr=0x11" \
-		IODMA_APPEND="iodma.run=$guest iodma.nvme_write=${WRITE_MB}M iodma.nvme_modes=$(tr ' ' , <"$logdir/modes") no_timer_check" \
+		IODMA_APPEND="iodma.run=$guest iodma.nvme_write=${WRITE_MB}M iodma.nvme_modes=$(tr ' ' , <"$logdir/modes")" \
 		"$IODMA_TOP/scripts/run-qemu.sh" "$cfg" "$kernel" \
 		"$top/$l/initramfs.cpio.gz" "$logdir" "$mods" "$tmo" \
 		>"$top/$l/qemu-$cfg.log" 2>&1 || true

@@ -34,15 +34,12 @@ if [ ! -f "$out/initramfs.cpio.gz" ] || [ ! -f "$out/module/iodma_bench.ko" ]; t
 		"$out/iodma/iodma.ko" "$out/module/iodma_bench.ko" "$out/module/bench-collect"
 fi
 runs=()
-# no_timer_check: the plugin slows the guest, and the kernel's check of the
-# timer through the IO-APIC then times out and panics the boot (seen in
-# swiotlb); the check proves nothing about DMA.
 for cfg in "${configs[@]}"; do
 	d=$out/profile/$cfg
 	rm -f "$d/windows.log"
 	say "instruction profile [$line $cfg]"
 	IODMA_SMP=1 EDU_DMA_BITS=64 IODMA_PLUGIN="$plugin,out=$d/windows.log" \
-		IODMA_APPEND="no_timer_check iodma.run=bench-collect iodma.modargs=iodma_bench.windows=${PROFILE_WINDOWS:-5}" \
+		IODMA_APPEND="iodma.run=bench-collect iodma.modargs=iodma_bench.windows=${PROFILE_WINDOWS:-5}" \
 		"$IODMA_TOP/scripts/run-qemu.sh" "$cfg" "$kernel" "$out/initramfs.cpio.gz" \
 		"$d" iodma,iodma_bench 900 || say "qemu [$line $cfg] did not exit cleanly"
 	runs+=("$cfg=$d")
