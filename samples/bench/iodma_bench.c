@@ -225,6 +225,21 @@ static u64 descs_sum(const struct descs *d)
 	return sum;
 }
 
+/*
+ * The end of a cycle of a scatterlist path: build t0..t1, map t1..t2,
+ * walk t2..t3, unmap (and free, unpin) t3..now; the descriptors into
+ * @sink so that the walk is not optimised away.
+ */
+static void sg_cycle_done(struct phases *p, u64 t0, u64 t1, u64 t2, u64 t3,
+			  const struct descs *d, u64 *sink)
+{
+	p->t[3] = ktime_get_ns() - t3;
+	p->t[0] = t1 - t0;
+	p->t[1] = t2 - t1;
+	p->t[2] = t3 - t2;
+	*sink += descs_sum(d);
+}
+
 static void walk_sgtable(struct sg_table *sgt, struct descs *d)
 {
 	struct scatterlist *sg;
@@ -280,11 +295,7 @@ static bool raw_typical(struct buf *b, u64 *sink, struct phases *p)
 	sg_free_table(&sgt);
 	if (b->kind == USER)
 		unpin_user_pages_dirty_lock(b->pages, b->npages, true);
-	p->t[3] = ktime_get_ns() - t3;
-	p->t[0] = t1 - t0;
-	p->t[1] = t2 - t1;
-	p->t[2] = t3 - t2;
-	*sink += descs_sum(&d);
+	sg_cycle_done(p, t0, t1, t2, t3, &d, sink);
 	return true;
 
 out_free:
@@ -421,11 +432,7 @@ static bool raw_best(struct buf *b, u64 *sink, struct phases *p)
 		sg_unmark_end(last);
 		unpin_user_pages_dirty_lock(b->pages, b->npages, true);
 	}
-	p->t[3] = ktime_get_ns() - t3;
-	p->t[0] = t1 - t0;
-	p->t[1] = t2 - t1;
-	p->t[2] = t3 - t2;
-	*sink += descs_sum(&d);
+	sg_cycle_done(p, t0, t1, t2, t3, &d, sink);
 	return true;
 
 out:
