@@ -24,6 +24,7 @@
 set -euo pipefail
 . "$(dirname "$0")/lib/common.sh"
 . "$(dirname "$0")/lib/kernels.sh"
+. "$(dirname "$0")/lib/bench-image.sh"
 need_pkgs qemu-system-x86 busybox-static cpio gcc rsync python3 gnuplot-nox \
 	cmake g++ libbenchmark-dev
 
@@ -54,10 +55,7 @@ for line in "${lines[@]}"; do
 	{ read -r kdir; read -r kernel; } < <("$IODMA_TOP/scripts/stock-kernel.sh" "$line")
 	release=$(basename "$kernel")
 	release=${release#vmlinuz-}
-	"$IODMA_TOP/scripts/build-modules.sh" "$kdir" "$out/iodma" >/dev/null
-	"$IODMA_TOP/scripts/build-sample.sh" "$kdir" "$out/iodma" bench "$out/module" 2>/dev/null
-	"$IODMA_TOP/scripts/make-initramfs.sh" "$out/initramfs.cpio.gz" \
-		"$out/iodma/iodma.ko" "$out/module/iodma_bench.ko" "$out/module/bench-collect"
+	bench_image "$kdir" "$out"
 	runs=()
 	for mode in "${modes[@]}"; do
 		case $mode in

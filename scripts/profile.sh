@@ -14,6 +14,7 @@
 set -euo pipefail
 . "$(dirname "$0")/lib/common.sh"
 . "$(dirname "$0")/lib/kernels.sh"
+. "$(dirname "$0")/lib/bench-image.sh"
 need_pkgs qemu-system-x86 busybox-static cpio gcc rsync python3
 
 line=${1:-${IODMA_KERNELS[0]}}
@@ -28,10 +29,7 @@ gcc -shared -fPIC -O2 -Wall -Wextra -Werror -fvisibility=hidden \
 	-o "$plugin" "$IODMA_TOP/scripts/profile/insn-windows.c" ||
 	die "the QEMU plugin did not build"
 if [ ! -f "$out/initramfs.cpio.gz" ] || [ ! -f "$out/module/iodma_bench.ko" ]; then
-	"$IODMA_TOP/scripts/build-modules.sh" "$kdir" "$out/iodma" >/dev/null
-	"$IODMA_TOP/scripts/build-sample.sh" "$kdir" "$out/iodma" bench "$out/module" 2>/dev/null
-	"$IODMA_TOP/scripts/make-initramfs.sh" "$out/initramfs.cpio.gz" \
-		"$out/iodma/iodma.ko" "$out/module/iodma_bench.ko" "$out/module/bench-collect"
+	bench_image "$kdir" "$out"
 fi
 runs=()
 for cfg in "${configs[@]}"; do
