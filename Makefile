@@ -5,7 +5,12 @@
 #   make demo          the edu driver doing real DMA in QEMU on Debian's
 #                      stock 6.12 kernel (no kernel build); KERNEL=6.1 for
 #                      Debian 12's default 6.1 kernel
-#   make bench         iodma against the raw DMA API: table, CSV, PNG
+#   make bench         iodma against the raw DMA API (typical and best
+#                      hand-written paths), instruction counts (QEMU
+#                      -icount) and wall clock, on each kernel line: table,
+#                      CSV, PNG; KERNEL=6.1 for one line only
+#   make profile       where one 4 KiB transfer's instructions go, function
+#                      by function (QEMU plugin); make bench runs it too
 #   make fuzz          the host fuzzer for FUZZ_SECONDS (default 2400)
 #   make check         every test: style, host (GoogleTest), KUnit and the
 #                      demo on the test kernel, in QEMU
@@ -13,6 +18,9 @@
 #   make check-kunit   KUnit suites in every QEMU configuration, on every
 #                      test kernel (scripts/lib/kernels.sh: 6.12 and 6.1)
 #   make check-demo    the demo's transfers on each test kernel (checked)
+#   make check-nvme    samples/nvme (PRP, SGL, copy buffer, ext2 round trip
+#                      with the kernel's nvme driver) in QEMU on every test
+#                      kernel (the nvme stage of make check)
 #   ARCH=arm64         with check-kunit, check-demo and demo: the arm64 lines
 #                      (cross-built, QEMU virt; not yet part of make check)
 #   make check-arm64   everything arm64: the core-object checks' tests, KUnit
@@ -40,7 +48,7 @@ KDIR ?= /lib/modules/$(shell uname -r)/build
 KREL := $(shell cat $(KDIR)/include/config/kernel.release 2>/dev/null || echo unknown)
 OUT := $(CURDIR)/out
 
-.PHONY: all modules demo bench fuzz check check-host check-style check-checkers check-kunit check-demo clean
+.PHONY: all modules demo bench profile fuzz check check-host check-style check-checkers check-kunit check-demo check-nvme clean
 .PHONY: check-arm64
 .PHONY: install uninstall install-dkms-source deb check-install check-dkms
 .PHONY: docs check-docs check-static check-trace
@@ -74,7 +82,10 @@ demo:
 	@$(IODMA_ARCH_ENV) scripts/demo.sh stock $(KERNEL)
 
 bench:
-	@scripts/bench.sh
+	@scripts/bench.sh $(if $(filter command line environment,$(origin KERNEL)),$(KERNEL))
+
+profile:
+	@scripts/profile.sh $(KERNEL)
 
 # The host fuzzer, long (FUZZ_SECONDS, default 40 minutes); make check runs
 # it for a minute.
@@ -84,6 +95,9 @@ fuzz:
 
 check-demo:
 	@$(IODMA_ARCH_ENV) scripts/demo.sh test
+
+check-nvme:
+	@scripts/check-nvme.sh
 
 install: modules
 	@scripts/install.sh install "$(KDIR)" "$(DESTDIR)" "$(OUT)/modules-$(KREL)"
@@ -127,11 +141,12 @@ check:
 	-@scripts/fuzz.sh 60 $(OUT)/results/fuzz
 	-@scripts/check-kunit.sh
 	-@scripts/demo.sh test
+	-@scripts/check-nvme.sh
 	-@scripts/check-install.sh
 	-@scripts/check-dkms.sh
-	-@scripts/check-trace.sh
+	-@scripts/check-trace.sh --from-demo
 	@[ ! -s $(OUT)/results/kunit-skips ] || cat $(OUT)/results/kunit-skips
-	@scripts/summary.sh $(OUT)/results style docs static checkers host fuzz kunit demo install dkms trace
+	@scripts/summary.sh $(OUT)/results style docs static checkers host fuzz kunit demo nvme install dkms trace
 
 # arm64 on its own until it joins make check (its cost: README).
 check-arm64:

@@ -106,27 +106,8 @@ unsigned int iodma_kunit_narrow_mask(struct kunit *test, struct device *dev,
  */
 bool iodma_kunit_platform_bounces_within(struct device *dev, u64 limit);
 
-/* iodma's fault-injection test hooks (src/shim/platform.c, shim.h). */
-int iodma_test_fault(bool enable, int fail_at);
-
-/*
- * What iodma's platform layer holds, counted while fault injection is on
- * (the same layout as in src/shim/shim.h).
- */
-struct iodma_test_live {
-	long allocs;		/* allocations not yet freed */
-	long mappings;		/* DMA mappings not yet unmapped */
-	long cb_blocks;		/* copy-buffer blocks not yet freed */
-	long pins;		/* user pages pinned and not yet unpinned */
-};
-
-void iodma_test_live(struct iodma_test_live *out);
-
-/*
- * The counters /sys/kernel/debug/iodma/ shows (src/shim/debugfs.c), in the
- * core's own layout.
- */
+/* iodma's test hooks (fault injection, live counts, statistics). */
 #include "../src/core/core_api.h"
-int iodma_stats_read(struct device *dev, struct iodma_core_stats *out);
+#include "../src/shim/test_hooks.h"
 
 #endif /* IODMA_KUNIT_ENV_H */

@@ -12,8 +12,15 @@ rm -f "$results/host"
 build=$out/host
 cmake -S "$IODMA_TOP/tests" -B "$build" -DCMAKE_BUILD_TYPE=Debug >/dev/null ||
 	die "cmake configure failed"
-cmake --build "$build" -j"$(nproc)" -- --no-print-directory 2>&1 | grep -v '^\[' >&2 || true
-[ -x "$build/iodma_host_tests" ] || { echo "0 1" >"$results/host"; die "host test build failed"; }
+# A failed build fails the stage: the binary of an earlier build may still
+# be there, and running it would pass tests of code that does not compile.
+status=0
+cmake --build "$build" -j"$(nproc)" -- --no-print-directory >"$build/build.log" 2>&1 || status=$?
+grep -v '^\[' "$build/build.log" >&2 || true
+if [ "$status" -ne 0 ] || [ ! -x "$build/iodma_host_tests" ]; then
+	echo "0 1" >"$results/host"
+	die "host test build failed (exit $status)"
+fi
 set +e
 (cd "$build" && ctest --output-on-failure --output-junit "$build/junit.xml" -j"$(nproc)") >"$build/ctest.log" 2>&1
 set -e

@@ -2,6 +2,8 @@
 # Usage: demo.sh [stock [LINE]|test [LINE]]
 # (LINE: a row of scripts/lib/kernels.sh; 6.12-arm64 is the arm64 one, its
 # modules and user program cross-built, booted on QEMU's virt machine)
+# (make demo then runs samples/nvme on the same kernel: check-nvme.sh, on
+# the lines whose nvme column in scripts/lib/kernels.sh names configurations.)
 # The edu demo: iodma and the samples/edu driver doing real DMA in QEMU, in
 # direct, swiotlb=force and intel-iommu configurations with the edu engine
 # at 28 and 64 DMA bits, 1 GiB of guest RAM. "stock" (make demo) builds
@@ -15,7 +17,7 @@
 # once: the guests mostly wait for the engine's 100 ms timer.
 # Environment (make check-dkms): IODMA_PREBUILT, a directory holding an
 # iodma.ko and its Module.symvers to run instead of building iodma;
-# IODMA_DEMO_TRACE (make check-trace), non-empty: iodma's trace events on
+# IODMA_DEMO_TRACE (make check, make check-trace), non-empty: trace events on
 # during the transfers, the trace buffer dumped into each run's ktap.log;
 # IODMA_DEMO_RUNS, the runs to do (default all six: "direct/28 ...
 # iommu-strict/64"); IODMA_DEMO_OUT, the output directory. "stock" writes
@@ -38,7 +40,10 @@ if [ "$mode" = test ] && [ $# -lt 2 ]; then
 		counts=$IODMA_TOP/out/demo-test-$line/counts
 		rm -f "$counts"
 		kernel_row "$line"
-		IODMA_DEMO_OUT='' IODMA_DEMO_RUNS=$KERNEL_DEMO_RUNS "$0" test "$line" || true
+		# iodma's trace events on in every run: the trace stage
+		# (check-trace.sh --from-demo) judges these same boots.
+		IODMA_DEMO_OUT='' IODMA_DEMO_RUNS=$KERNEL_DEMO_RUNS IODMA_DEMO_TRACE=1 \
+			"$0" test "$line" || true
 		c=$(head -c 64 "$counts" 2>/dev/null || true)
 		if [[ $c =~ ^(0|[1-9][0-9]{0,8})\ (0|[1-9][0-9]{0,8})$ ]] &&
 			[ "$((BASH_REMATCH[1] + BASH_REMATCH[2]))" -gt 0 ]; then
@@ -127,4 +132,18 @@ args=()
 args+=(--counts "$out/counts")
 [ "$mode" = test ] && args+=(--debug-kernel)
 mkdir -p "$IODMA_TOP/out/results"
-python3 "$IODMA_TOP/scripts/demo-report.py" "${args[@]}" "${runs[@]}"
+rc=0
+python3 "$IODMA_TOP/scripts/demo-report.py" "${args[@]}" "${runs[@]}" || rc=$?
+
+# make demo: then the second table, samples/nvme on the same stock kernel
+# (PRP, SGL, copy buffer, the ext2 round trip with the kernel's nvme
+# driver). make check runs it as its own stage; make check-dkms not at all.
+if [ "$mode" = stock ] && [ -z "${IODMA_PREBUILT:-}" ]; then
+	if [ -n "$KERNEL_NVME" ]; then
+		say "samples/nvme on the same kernel"
+		"$IODMA_TOP/scripts/check-nvme.sh" --stock --kernel "$line" || rc=1
+	else
+		say "samples/nvme: not on $line (its nvme column in scripts/lib/kernels.sh is empty)"
+	fi
+fi
+exit "$rc"

@@ -126,29 +126,28 @@ def main():
         with open(path, encoding="utf-8") as f:
             for sym in EXPORT.findall(f.read()):
                 exported.append((os.path.relpath(path, top), sym))
-    problems = []
-    if ref is None:
-        problems.append("no reference.html")
-    elif not exported:
-        problems.append("no exported function found in src/shim/*.c")
-    else:
-        problems = [f"{sym} ({path}): exported but not in the API reference "
-                    "(Documentation/reference.rst)"
-                    for path, sym in exported if f"c.{sym}" not in ref.ids]
-    check(f"every exported function in the reference ({len(exported)})",
-          problems)
+    def in_reference(what, names, empty):
+        """Check that every (source, name) pair has its reference entry."""
+        if ref is None:
+            problems = ["no reference.html"]
+        elif not names:
+            problems = [empty]
+        else:
+            problems = [f"{name} ({path}): {what} but not in the API "
+                        "reference (Documentation/reference.rst)"
+                        for path, name in names if f"c.{name}" not in ref.ids]
+        return problems
 
-    with open(os.path.join(top, "include/linux/iodma.h"), encoding="utf-8") as f:
-        types = KDOC_TYPE.findall(f.read())
-    problems = []
-    if ref is None:
-        problems.append("no reference.html")
-    elif not types:
-        problems.append("no kernel-doc type found in include/linux/iodma.h")
-    else:
-        problems = [f"{t} (include/linux/iodma.h): not in the API reference"
-                    for t in types if f"c.{t}" not in ref.ids]
-    check(f"every documented type in the reference ({len(types)})", problems)
+    check(f"every exported function in the reference ({len(exported)})",
+          in_reference("exported", exported,
+                       "no exported function found in src/shim/*.c"))
+
+    header = "include/linux/iodma.h"
+    with open(os.path.join(top, header), encoding="utf-8") as f:
+        types = [(header, t) for t in KDOC_TYPE.findall(f.read())]
+    check(f"every documented type in the reference ({len(types)})",
+          in_reference("documented", types,
+                       f"no kernel-doc type found in {header}"))
 
     problems = []
     api_path = os.path.join(htmldir, "api.html")

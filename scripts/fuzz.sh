@@ -24,6 +24,7 @@ for src in "$IODMA_TOP"/src/core/*.cpp "$IODMA_TOP/src/rt/alloc_checker.cpp"; do
 done
 clang++ -std=gnu++17 -O1 -g -Wall -Wextra -Werror \
 	-fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all \
+	-fsanitize-coverage-ignorelist="$IODMA_TOP/tests/fuzz/coverage-ignore.txt" \
 	-o "$out/fuzz_cmd" "$IODMA_TOP/tests/fuzz/fuzz_cmd.cpp" \
 	"$IODMA_TOP/tests/fake_platform.cpp" "${objs[@]}" || die "fuzz build"
 

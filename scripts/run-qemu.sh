@@ -12,7 +12,13 @@
 # Environment: EDU_DMA_BITS (edu dma_mask), IODMA_APPEND (more kernel
 # arguments, e.g. iodma.run= and iodma.modargs=), IODMA_ACCEL (tcg/kvm),
 # IODMA_ARCH (a row of scripts/lib/kernels.sh's IODMA_ARCH_TABLE, default
-# x86_64).
+# x86_64), IODMA_ICOUNT (a shift N: the guest's clock counts instructions,
+# 2^N ns each, and never runs while the guest idles: `-icount
+# shift=N,sleep=off`, deterministic timings for the benchmark; vCPUs then
+# take turns on one host thread), IODMA_PLUGIN (a QEMU TCG plugin and its
+# arguments, given to -plugin, e.g. scripts/profile/insn-windows.c's),
+# IODMA_QEMU_EXTRA (more QEMU arguments, split at spaces: drives, NVMe
+# controllers).
 set -euo pipefail
 . "$(dirname "$0")/lib/common.sh"
 . "$(dirname "$0")/lib/qemu-configs.sh"
@@ -52,14 +58,20 @@ if [ -n "$QEMU_DTB" ]; then
 	esac
 	dtb=(-dtb "$logdir/machine.dtb")
 fi
+if [ -n "${IODMA_ICOUNT:-}" ]; then
+	[[ $IODMA_ICOUNT =~ ^[0-9]+$ ]] || die "IODMA_ICOUNT must be a shift (0-10), not '$IODMA_ICOUNT'"
+	QEMU_ARGS+=(-icount "shift=$IODMA_ICOUNT,sleep=off")
+fi
+[ -z "${IODMA_PLUGIN:-}" ] || QEMU_ARGS+=(-plugin "$IODMA_PLUGIN")
 
 # KVM does not work on these machines (see TOOLCHAIN.md): TCG only.
 say "qemu [$cfg]: ${QEMU_ARGS[*]} / $KERNEL_ARGS"
 start=$(date +%s)
 set +e
+# shellcheck disable=SC2086 # IODMA_QEMU_EXTRA is a list of words
 timeout --foreground -k 10 "$tmo" "$ARCH_QEMU" -accel "${IODMA_ACCEL:-tcg}" \
 	-nographic -no-reboot -display none -monitor none \
-	"${QEMU_ARGS[@]}" "${dtb[@]}" \
+	"${QEMU_ARGS[@]}" "${dtb[@]}" ${IODMA_QEMU_EXTRA:-} \
 	-kernel "$kernel" -initrd "$initrd" \
 	-append "console=$ARCH_CONSOLE panic=-1 oops=panic loglevel=6 kunit.enable=1 $KERNEL_ARGS iodma.config=$cfg iodma.ktap=$GUEST_KTAP iodma.mods=$mods ${IODMA_APPEND:-}" \
 	-serial "file:$logdir/console.log" \

@@ -42,6 +42,7 @@ struct Mapping {
   // DMA-API debug records and checks syncs against.
   std::vector<std::pair<uint64_t, uint64_t>> segs;
   uint64_t iova = 0, iova_len = 0;  // IOMMU: the one IOVA allocation
+  bool single = false;              // iodma_plat_map_single(), not an sg_table
 };
 
 struct Block {
@@ -84,6 +85,7 @@ struct State {
   unsigned int gfp = 0;
   long bugs = 0, total_maps = 0, total_pins = 0, total_cbs = 0;
   long dirty = 0, bounces = 0, lookups = 0, map_calls = 0, shortages = 0;
+  long dev_queries = 0, dev_keys = 0, single_maps = 0;
   unsigned int map_attrs = 0;
   int last_map_err = 0;
   std::vector<std::pair<uint64_t, uint64_t>> last_map_segs;
@@ -534,6 +536,9 @@ long bounce_copies() { return st().bounces; }
 long phys_lookups() { return st().lookups; }
 unsigned int last_map_attrs() { return st().map_attrs; }
 long map_calls() { return st().map_calls; }
+long dev_queries() { return st().dev_queries; }
+long dev_key_reads() { return st().dev_keys; }
+long single_maps() { return st().single_maps; }
 long shortages() { return st().shortages; }
 int last_map_result() { return st().last_map_err; }
 std::vector<std::pair<uint64_t, uint64_t>> last_map_segments() {
@@ -583,6 +588,7 @@ void iodma_plat_dev_put(void* dev) {
 }
 
 void iodma_plat_dev_query(void* dev, iodma_plat_dev_info* info) {
+  st().dev_queries++;
   auto* d = static_cast<fake::Device*>(dev);
   info->translated = d->mode == fake::Mode::kIommu || d->translated_override;
   info->page_shift = static_cast<unsigned char>(st().page_shift);
@@ -593,6 +599,22 @@ void iodma_plat_dev_query(void* dev, iodma_plat_dev_info* info) {
   info->seg_boundary = d->seg_boundary;
   info->dma_mask = d->dma_mask;
   info->cb_floor = d->cb_floor;
+}
+
+// Every field of the device that iodma_plat_dev_query() reads.
+void iodma_plat_dev_read_key(void* dev, iodma_plat_dev_key* key) {
+  st().dev_keys++;
+  auto* d = static_cast<fake::Device*>(dev);
+  key->word[0] = d->dma_mask;
+  key->word[1] = d->max_seg;
+  key->word[2] = d->seg_boundary;
+  key->word[3] = d->cb_floor;
+  key->word[4] = d->bus_offset;
+  key->word[5] = static_cast<uint64_t>(d->mode) |
+                 uint64_t{d->translated_override} << 8 |
+                 uint64_t{d->coherent} << 9;
+  key->word[6] = st().page_shift;
+  key->word[7] = 0;
 }
 
 int iodma_plat_kva_kind(const void* kva, unsigned long long len,
@@ -848,6 +870,42 @@ int iodma_plat_map(void* dev, void* state, const iodma_plat_range* ranges,
   return 0;
 }
 
+// dma_map_page_attrs(): as one sg entry, which the fake maps the same way
+// (a one-entry sg_table never merges); DMA-API debug then holds the
+// unmap to the same call, address, length and direction.
+int iodma_plat_map_single(void* dev, unsigned long long phys,
+                          unsigned long long len, int dir, unsigned int attrs,
+                          unsigned long long* dma) {
+  st().single_maps++;
+  const iodma_plat_range r{phys, len};
+  iodma_plat_range out{};
+  unsigned int n = 0;
+  uint64_t id;
+  int err = iodma_plat_map(dev, &id, &r, 1, dir, attrs, &out, &n);
+  if (err != 0) return err;
+  if (n != 1) fake::dma_error("a single mapping gave several DMA segments");
+  st().mappings[id].single = true;
+  *dma = out.addr;
+  return 0;
+}
+
+void iodma_plat_unmap_single(void* dev, unsigned long long dma,
+                             unsigned long long len, int dir,
+                             unsigned int attrs) {
+  for (auto it = st().mappings.begin(); it != st().mappings.end(); ++it) {
+    fake::Mapping& m = it->second;
+    if (m.dev != dev || m.segs.empty() || m.segs[0].first != dma) continue;
+    if (!m.single) fake::dma_error("unmap_single of a scatterlist mapping");
+    if (m.segs[0].second != len)
+      fake::dma_error("unmap_single with another length");
+    if (m.dir != dir) fake::dma_error("unmap with another direction");
+    fake::unmap_entries(m, (attrs & IODMA_PLAT_SKIP_CPU_SYNC) == 0);
+    st().mappings.erase(it);
+    return;
+  }
+  fake::dma_error("unmap_single of something not mapped");
+}
+
 void iodma_plat_unmap(void* dev, void* state, int dir, unsigned int attrs) {
   uint64_t id;
   std::memcpy(&id, state, sizeof(id));
@@ -857,6 +915,7 @@ void iodma_plat_unmap(void* dev, void* state, int dir, unsigned int attrs) {
     return;
   }
   fake::Mapping& m = it->second;
+  if (m.single) fake::dma_error("unmap_sgtable of a single mapping");
   if (m.dir != dir) fake::dma_error("unmap with another direction");
   fake::unmap_entries(m, (attrs & IODMA_PLAT_SKIP_CPU_SYNC) == 0);
   st().mappings.erase(it);
@@ -872,6 +931,7 @@ void iodma_plat_sync_mapping(void* dev, void* state, int dir, int for_cpu) {
     return;
   }
   fake::check_dir(it->second.dir, dir, "sync");
+  if (it->second.single) fake::dma_error("sync_sgtable of a single mapping");
   const fake::Device* d = it->second.dev;
   for (auto& e : it->second.ents) {
     const uint64_t paddr = e.bounce != 0 ? e.bounce : e.orig;

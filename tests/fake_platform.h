@@ -140,6 +140,11 @@ long phys_lookups();   // page/vmalloc address translations made
 unsigned int last_map_attrs();
 // The last iodma_plat_map(): its result, and the device ranges it gave.
 long map_calls();
+// iodma_plat_dev_query() and iodma_plat_dev_read_key() calls, and how many of
+// the map calls were iodma_plat_map_single().
+long dev_queries();
+long dev_key_reads();
+long single_maps();
 int last_map_result();
 std::vector<std::pair<uint64_t, uint64_t>> last_map_segments();
 // Errors a DMA-API debug build would report (wrong direction, unknown

@@ -85,12 +85,14 @@ inline int next(const iodma::Spec& sp, const Flat& f, uint64_t pos, Seg* out) {
   if (run < lim) {
     len = run;
     if (len % sp.alignment_length != 0) return iodma::kEINVAL;
+    if ((a + len) % sp.alignment_end != 0) return iodma::kEINVAL;  // a gap
   } else if (lim == remaining) {
     len = lim;
   } else {
     len = lim;
     while (len > 0 && (len % sp.alignment_length != 0 ||
-                       (a + len) % sp.alignment_internal != 0))
+                       (a + len) % sp.alignment_internal != 0 ||
+                       (a + len) % sp.alignment_end != 0))
       len--;
     if (len == 0) return iodma::kEINVAL;
   }

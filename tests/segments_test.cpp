@@ -91,6 +91,9 @@ void check_contract(const Spec& sp, const Layout& l,
     ASSERT_EQ(s.len % sp.alignment_length, 0u);
     ASSERT_EQ(s.addr % (i == 0 ? sp.alignment : sp.alignment_internal), 0u);
     ASSERT_LE(s.addr + (s.len - 1), sp.max_address);
+    if (i + 1 < out.size()) {
+      ASSERT_EQ((s.addr + s.len) % sp.alignment_end, 0u) << "ends mid-unit";
+    }
     if (sp.segment_boundary != 0) {
       ASSERT_EQ(s.addr / sp.segment_boundary,
                 (s.addr + s.len - 1) / sp.segment_boundary)
@@ -138,7 +141,9 @@ TEST(SegmentWalk, MatchesModelOnRandomCases) {
     const uint64_t al = pick(rng, {0, 1, 8, 64, 4096});
     const uint64_t mss = pick(rng, {0, 100, 512, 1000, 4096}) * (1 + rng() % 3);
     const uint64_t bnd = pick(rng, {0, 0, 256, 1024, 4096});
+    const uint64_t al_end = pick(rng, {0, 0, 0, 1, 8, 64, 4096});
     iodma_core_spec in{};
+    in.alignment_end = static_cast<unsigned>(al_end);
     in.format = 4;
     in.address_bits = static_cast<unsigned char>(bits);
     in.max_segment_size = mss;
@@ -290,3 +295,78 @@ TEST(SegmentWalk, SeekIsExact) {
 }
 
 }  // namespace
+
+namespace {
+
+// NVMe's PRP rules: the first entry dword-aligned, every later one
+// page-aligned, every entry but the last ends on a page (no gaps), none
+// crosses a page (Linux's virt_boundary with a page-sized segment).
+Spec prp_spec() {
+  iodma_core_spec in{};
+  in.format = 4;
+  in.alignment = 4;
+  in.alignment_length = 4;
+  in.alignment_internal = 4096;
+  in.alignment_end = 4096;
+  in.max_segment_size = 4096;
+  in.segment_boundary = 4096;
+  Spec s;
+  EXPECT_TRUE(resolve(in, &s));
+  return s;
+}
+
+}  // namespace
+
+TEST(SegmentWalk, EndAlignmentGivesPrpEntries) {
+  Spec sp = prp_spec();
+  EXPECT_EQ(sp.alignment_end, 4096u);
+  // A gap-free request: mid-page start, whole pages, a short last page.
+  Layout l({{0x10200, 0x1e00}, {0x20000, 0x1000}, {0x30000, 0x804}});
+  int err;
+  auto got = walk_real(sp, l, 0, &err);
+  ASSERT_EQ(err, 0);
+  ASSERT_EQ(got, (std::vector<model::Seg>{{0x10200, 0xe00},
+                                          {0x11000, 0x1000},
+                                          {0x20000, 0x1000},
+                                          {0x30000, 0x804}}));
+  EXPECT_TRUE(iodma::meets_spec_fast(sp, l.list) ||
+              iodma::check_walk(sp, l.list) == 0);
+}
+
+TEST(SegmentWalk, EndAlignmentRefusesAGap) {
+  Spec sp = prp_spec();
+  int err;
+  // A range that ends mid-page before another begins: a hole in the PRP
+  // list, which alignment_internal alone would have let through.
+  Layout gap({{0x10000, 0x800}, {0x20000, 0x1000}});
+  auto got = walk_real(sp, gap, 0, &err);
+  EXPECT_EQ(err, iodma::kEINVAL);
+  EXPECT_FALSE(iodma::meets_spec_fast(sp, gap.list));
+  EXPECT_EQ(iodma::check_walk(sp, gap.list), iodma::kEINVAL);
+  Spec no_end = spec_of(0, 4096, 4, 4, 4096, 4096);
+  walk_real(no_end, gap, 0, &err);
+  EXPECT_EQ(err, 0) << "without alignment_end the gap is allowed";
+  // The same bytes contiguous are fine: the rule is about gaps, not cuts.
+  Layout joined({{0x10000, 0x800}, {0x10800, 0x1000}});
+  got = walk_real(sp, joined, 0, &err);
+  ASSERT_EQ(err, 0);
+  ASSERT_EQ(got,
+            (std::vector<model::Seg>{{0x10000, 0x1000}, {0x11000, 0x800}}));
+}
+
+TEST(SegmentWalk, EndAlignmentCutsLongSegmentsOnTheUnit) {
+  // No boundary, a 10000-byte segment limit: cuts land on 4 KiB ends.
+  Spec sp = spec_of(0, 10000, 1, 1, 1, 0);
+  iodma_core_spec in{};
+  in.format = 4;
+  in.max_segment_size = 10000;
+  in.alignment_end = 4096;
+  ASSERT_TRUE(resolve(in, &sp));
+  EXPECT_EQ(sp.max_segment_size, 8192u) << "a multiple of the cut unit";
+  Layout l({{0x1100, 0x5000}});
+  int err;
+  auto got = walk_real(sp, l, 0, &err);
+  ASSERT_EQ(err, 0);
+  ASSERT_EQ(got, (std::vector<model::Seg>{
+                     {0x1100, 0x1f00}, {0x3000, 0x2000}, {0x5000, 0x1100}}));
+}

@@ -150,6 +150,30 @@ const Case kCases[] = {
        s.max_segment_size = 4095;
      },
      0, -IODMA_EINVAL},
+    {"prp_rules",
+     [](iodma_core_spec& s) {
+       s.alignment = 4;
+       s.alignment_length = 4;
+       s.alignment_internal = 4096;
+       s.alignment_end = 4096;
+       s.max_segment_size = 4096;
+       s.segment_boundary = 4096;
+     },
+     0, 0, 64, 4096, 4, 4, 4096},
+    {"end_alignment_not_pow2",
+     [](iodma_core_spec& s) { s.alignment_end = 0x1800; }, 0, -IODMA_EINVAL},
+    {"mss_below_end_alignment",
+     [](iodma_core_spec& s) {
+       s.alignment_end = 4096;
+       s.max_segment_size = 2048;
+     },
+     0, -IODMA_EINVAL},
+    {"boundary_below_end_alignment",
+     [](iodma_core_spec& s) {
+       s.alignment_end = 4096;
+       s.segment_boundary = 2048;
+     },
+     0, -IODMA_EINVAL},
     {"boundary_below_length_alignment",
      [](iodma_core_spec& s) {
        s.alignment_length = 4096;
@@ -204,6 +228,7 @@ TEST_P(SpecResolve, MatchesContract) {
   EXPECT_EQ(out.alignment, c.alignment);
   EXPECT_EQ(out.alignment_length, c.alignment_length);
   EXPECT_EQ(out.alignment_internal, c.alignment_internal);
+  EXPECT_EQ(out.alignment_end, in.alignment_end ? in.alignment_end : 1u);
   EXPECT_EQ(out.max_transfer_size,
             in.max_transfer_size ? in.max_transfer_size : kMax64);
   EXPECT_EQ(out.mapping, in.mapping);

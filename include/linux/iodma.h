@@ -107,6 +107,11 @@ enum iodma_mapping {
  * @segment_boundary: no segment crosses a multiple of it; 0 = none
  * @mapping: an &enum iodma_mapping, optionally or-ed with
  *	%IODMA_ITERATE_ONLY
+ * @alignment_end: the end (address + length) of every segment but the
+ *	last is a multiple of it: no gap inside a unit, the other half of
+ *	Linux's virt_boundary (with @alignment_internal for the starts), as
+ *	NVMe PRP lists need; 0 = 1. Beyond IOKit. It sits in what was
+ *	padding, so a zero-initialised structure of an older client means 1.
  * @reserved: must be zero; later versions add fields here
  *
  * Alignments and the boundary are powers of two. Zero-initialise the
@@ -124,6 +129,7 @@ struct iodma_spec {
 	u32 alignment_internal;
 	u64 segment_boundary;
 	u32 mapping;
+	u32 alignment_end;
 	u64 reserved[4];
 };
 
@@ -131,6 +137,8 @@ struct iodma_cmd;
 struct iodma_md;
 struct page;
 struct sg_table;
+struct bio_vec;
+struct request;
 
 /* Memory descriptors: ERR_PTR on failure, reference counted. */
 struct iodma_md *iodma_md_from_kva(void *addr, size_t len,
@@ -144,6 +152,14 @@ struct iodma_md *iodma_md_from_sgtable(struct sg_table *sgt,
 				       enum dma_data_direction dir, gfp_t gfp);
 struct iodma_md *iodma_md_from_phys(phys_addr_t addr, size_t len,
 				    enum dma_data_direction dir, gfp_t gfp);
+/*
+ * Reusable descriptors, for drivers that keep one per tag or slot: created
+ * once, re-pointed at each request's memory with no allocation.
+ */
+struct iodma_md *iodma_md_alloc_reusable(unsigned int max_ranges, gfp_t gfp);
+int iodma_md_set_bvecs(struct iodma_md *md, const struct bio_vec *bv,
+		       unsigned int nr, enum dma_data_direction dir);
+int iodma_md_set_request(struct iodma_md *md, struct request *rq);
 void iodma_md_get(struct iodma_md *md);
 void iodma_md_put(struct iodma_md *md);
 u64 iodma_md_length(const struct iodma_md *md);
@@ -200,6 +216,7 @@ u32 iodma_cmd_alignment(const struct iodma_cmd *cmd);
 u32 iodma_cmd_alignment_length(const struct iodma_cmd *cmd);
 u32 iodma_cmd_alignment_internal(const struct iodma_cmd *cmd);
 u64 iodma_cmd_segment_boundary(const struct iodma_cmd *cmd);
+u32 iodma_cmd_alignment_end(const struct iodma_cmd *cmd);
 u32 iodma_cmd_mapping(const struct iodma_cmd *cmd);
 
 /* A pool of identical commands (IOKit IOCommandPool). */

@@ -1,14 +1,15 @@
 #!/usr/bin/env bash
 # Usage: scripts/tests/run-checker-tests.sh
 # The checkers' own tests: seconds, no kernel build, no QEMU. Crafted logs
-# (scripts/tests/ktap/, scripts/tests/demo/, scripts/tests/trace/) go
-# through ktap-check.py, trace-check.py,
+# (scripts/tests/ktap/, scripts/tests/demo/, scripts/tests/trace/,
+# scripts/tests/nvme/) go through ktap-check.py, trace-check.py,
 # robustness-kunit.py, check-kunit.sh --no-run, run-qemu.sh (with a fake
-# QEMU), summary.sh and demo-report.py. A good run must pass with exact
+# QEMU), summary.sh, demo-report.py and nvme-report.py. A good run must pass with exact
 # counts; each broken one (missing suite, suite that did not initialise,
 # crash mid-suite, log cut short, skipped case, suite- or case-level
 # "not ok", stale counts file, crashed checker, empty log, timeout, kmemleak
 # not scanned, ...) must fail with its counts and the line saying why.
+# scripts/tests/bench/ holds iodma_bench outputs for bench-report.py.
 # Writes out/results/checkers ("P F"); ends with the line
 # "checker-tests: N passed, N failed".
 set -euo pipefail
@@ -520,6 +521,121 @@ demo_case nothing-run - - - 1 "0 26" \
 	"FAIL direct/28: 25 of 25 transfers missing" \
 	"FAIL direct/28: kernel not clean: no QEMU exit status"
 
+# bench_case NAME LOG QEMU_EXIT RC TEXT...
+# bench-report.py over one wall-clock run "direct" of the crafted guest
+# output scripts/tests/bench/LOG ("-": none) and an icount run of good.log: a
+# complete run passes; an error line from the guest (a scaling worker that
+# failed or never started), a missing, failed or zero row, a cut-short or
+# unreadable log, a QEMU timeout or no run at all fails, saying why.
+bench_case() {
+	local name=$1 blog=$2 qexit=$3 want_rc=$4
+	shift 4
+	local d=$tmp/bench-$name
+	mkdir -p "$d/icount" "$d/wall"
+	[ "$blog" = - ] || cp "$data/bench/$blog" "$d/wall/ktap.log"
+	[ "$qexit" = - ] || echo "$qexit" >"$d/wall/qemu.exit"
+	cp "$data/bench/good.log" "$d/icount/ktap.log"
+	echo 0 >"$d/icount/qemu.exit"
+	run "$d.out" python3 "$scripts/bench-report.py" --no-plot --out "$d" \
+		--kernel "6.12 test" "icount:direct=$d/icount" "wall:direct=$d/wall"
+	expect_rc "$want_rc"
+	expect_out "$@"
+	expect_no Traceback
+	verdict "bench-report: $name"
+}
+bench_case good good.log 0 0 "bench: kernel 6.12 test" \
+	"bench: mode icount: instructions" "(the targets use this mode)" \
+	"bench: ratio-best direct kmalloc 4K 1.78" "bench: ratio direct kmalloc 4K 1.33" \
+	"bench: wall-ratio-best direct user 16M 1.00" "bench: wall-ratio direct user 16M 1.00" \
+	"bench: scaling direct 2vcpu/1vcpu 1.01 (min 1.01 max 1.01, 3 runs)" \
+	"bench: icount-scaling direct 2vcpu/1vcpu" "bench: subrange direct 64K-of-1G/64K 1.00" \
+	"bench: profile-4K icount direct user iodma-best +1521: prepare-(pin+map) +1001 gen-walk +387 complete-unmap +133 (clock read 61)" \
+	"bench: target icount ratio-best <= 1.05: 7 of 15 met; worst 1.78 (direct vmalloc 4K)" "bench: 2 runs, 0 problems"
+expect_no FAIL
+verdict "bench-report: a good run prints no FAIL, kmalloc 16M n/a is expected"
+bench_case worker-never-started worker-never-started.log 0 1 \
+	"bench: FAIL wall direct: guest: error scaling run 0 threads 2: worker 1 never started" \
+	"bench: FAIL wall direct: scaling figure missing"
+bench_case scaling-zero old-scaling-zero.log 0 1 \
+	"bench: FAIL wall direct: unreadable line: scaling 529707 0" \
+	"bench: FAIL wall direct: scaling figure missing"
+bench_case row-missing row-missing.log 0 1 "bench: FAIL wall direct: row pages 64K missing"
+bench_case row-error row-error.log 0 1 \
+	"bench: FAIL wall direct: guest: error row user 4K: iodma failed in iteration 17" \
+	"bench: FAIL wall direct: row user 4K missing"
+bench_case unexpected-na unexpected-na.log 0 1 \
+	"bench: FAIL wall direct: row vmalloc 16M: n/a (allocation failed: -12)"
+bench_case zero-time zero-time.log 0 1 "bench: FAIL wall direct: row pages 1M: a time of 0 or no iteration"
+bench_case cut-short cut-short.log 0 1 \
+	"bench: FAIL wall direct: the benchmark did not reach its end (no 'done')" \
+	"bench: FAIL wall direct: sub-range figure missing"
+bench_case garbled garbled.log 0 1 \
+	"bench: FAIL wall direct: unreadable line: row kmalloc 64K 1593 1883 1 2000"
+bench_case qemu-timeout good.log 124 1 "bench: FAIL wall direct: QEMU timed out (exit 124)"
+bench_case nothing-run - - 1 "bench: FAIL wall direct: no QEMU exit status" \
+	"bench: FAIL wall direct: no ktap.log (the benchmark never ran)"
+# nvme_case NAME MODES NVME CONSOLE QEMU_EXIT HOST_CHECK RC COUNTS TEXT...
+# One samples/nvme boot "6.12/direct" of crafted files (scripts/tests/nvme/,
+# "-": absent; MODES: the host's modes file) through nvme-report.py, a
+# stale counts file first.
+nvme_case() {
+	local name=$1 modes=$2 nvme=$3 console=$4 qexit=$5 host=$6 want_rc=$7
+	local counts=$8
+	shift 8
+	local d=$tmp/nvme-$name/direct
+	mkdir -p "$d"
+	[ "$modes" = - ] || echo "$modes" >"$d/modes"
+	[ "$nvme" = - ] || cp "$data/nvme/$nvme" "$d/ktap.log"
+	[ "$console" = - ] || cp "$data/nvme/$console" "$d/console.log"
+	[ "$qexit" = - ] || echo "$qexit" >"$d/qemu.exit"
+	[ "$host" = - ] || echo "$host" >"$d/host-check"
+	echo "999 0" >"$d.counts"
+	run "$d.out" python3 "$scripts/nvme-report.py" --debug-kernel \
+		--counts "$d.counts" "6.12/direct=$d"
+	expect_rc "$want_rc"
+	expect_file "$d.counts" "$counts"
+	expect_out "$@"
+	expect_no Traceback
+	verdict "nvme-report: $name"
+}
+g=good.console h="1 67108864" all="prp sgl prp/28 sgl/28"
+nvme_case good "$all" good.nvme $g 0 "$h" 0 "12 0" \
+	"nvme: 12 of 12 checks OK in 1 runs"
+nvme_case good-two-modes "prp sgl" two-modes.nvme $g 0 "$h" 0 "8 0" \
+	"nvme: 8 of 8 checks OK in 1 runs"
+nvme_case asked-28-bit-not-run "$all" two-modes.nvme $g 0 "$h" 1 "8 4" \
+	"FAIL 6.12/direct: read PRP 28-bit: missing" \
+	"FAIL 6.12/direct: write SGL 28-bit: missing"
+nvme_case no-modes-file - good.nvme $g 0 "$h" 1 "12 1" \
+	"FAIL 6.12/direct: no valid modes file"
+nvme_case unknown-mode "prp sgl/64" good.nvme $g 0 "$h" 1 "12 1" \
+	"FAIL 6.12/direct: no valid modes file"
+nvme_case missing-run "$all" missing-run.nvme $g 0 "$h" 1 "11 1" \
+	"FAIL 6.12/direct: write SGL 28-bit: missing"
+nvme_case mismatch "$all" mismatch.nvme $g 0 "$h" 1 "11 1" \
+	"FAIL 6.12/direct: read PRP: FAIL (copy buffer yes, 9 bounced)"
+nvme_case host-image-mismatch "$all" good.nvme $g 0 "0 33554432" 1 "11 1" \
+	"FAIL 6.12/direct: host image check: mismatch or missing writes"
+nvme_case no-host-check "$all" good.nvme $g 0 - 1 "11 1" \
+	"FAIL 6.12/direct: host image check: no result"
+nvme_case duplicate-run "$all" duplicate-run.nvme $g 0 "$h" 1 "12 1" \
+	"FAIL 6.12/direct: ('read', 'sgl') reported twice"
+nvme_case garbled-run "$all" garbled-run.nvme $g 0 "$h" 1 "11 2" \
+	"FAIL 6.12/direct: garbled line" \
+	"FAIL 6.12/direct: write SGL: missing"
+nvme_case dirty-kernel-kasan "$all" good.nvme kasan.console 0 "$h" 1 "11 1" \
+	"FAIL 6.12/direct: kernel not clean: console: [  403.100001] BUG: KASAN: slab-out-of-bounds"
+nvme_case dirty-kernel-dma-api "$all" good.nvme dma-api.console 0 "$h" 1 "11 1" \
+	"FAIL 6.12/direct: kernel not clean: DMA-API debug error count: 2"
+nvme_case timeout "$all" cut-short.nvme timeout.console 124 "0 0" 1 "3 9" \
+	"FAIL 6.12/direct: write SGL: missing" \
+	"FAIL 6.12/direct: kernel not clean: run did not complete" \
+	"FAIL 6.12/direct: kernel not clean: QEMU timed out (exit 124)"
+nvme_case nothing-run "$all" - - - - 1 "0 12" \
+	"FAIL 6.12/direct: read PRP: missing" \
+	"FAIL 6.12/direct: kernel not clean: no console output" \
+	"FAIL 6.12/direct: kernel not clean: no QEMU exit status"
+
 # sparse_case NAME LOG STATUS RC COUNTS TEXT...
 # scripts/sparse-report.py on a crafted `make C=2` log
 # (scripts/tests/static/, "-": none) of a build that exited STATUS.
@@ -597,6 +713,7 @@ docs_dash_cell() {
 	cp "$data/docs/dash-cell.rst" Documentation/
 	printf '\n.. toctree::\n   :hidden:\n\n   dash-cell\n' >>Documentation/index.rst
 }
+docs_types_gone() { sed -i '\|^.. kernel-doc:: include/linux/iodma.h|d' Documentation/reference.rst; }
 docs_unlinked() { sed -i '/app.add_transform(IodmaLinks)/d' Documentation/sphinx/iodma_kdoc.py; }
 docs_silent_judge() { cp "$data/docs/silent-judge.py" scripts/docs-check.py; }
 
@@ -608,6 +725,7 @@ docs_start broken-kernel-doc docs_broken_kdoc
 docs_start export-not-in-reference docs_unlisted
 docs_start page-names-no-such-function docs_broken_page
 docs_start mentions-not-linked docs_unlinked
+docs_start type-not-in-reference docs_types_gone
 docs_start dash-as-empty-list docs_dash_cell
 docs_start judge-says-nothing docs_silent_judge
 wait
@@ -625,6 +743,9 @@ docs_case page-names-no-such-function 1 "4 2" \
 docs_case mentions-not-linked 1 "4 2" \
 	"porting table: iodma_cmd_clone does not link to reference.html#c.iodma_cmd_clone" \
 	"FAIL docs: every mention of an iodma function links to its entry"
+docs_case type-not-in-reference 1 "4 2" \
+	"iodma_spec (include/linux/iodma.h): documented but not in the API reference" \
+	"FAIL docs: every documented type in the reference"
 docs_case dash-as-empty-list 1 "5 1" \
 	"dash-cell.html: 1 empty list item(s) (a lone '-' in a table cell?)" \
 	"FAIL docs: no empty list item"
@@ -672,6 +793,41 @@ trace_case untraced-transfer "/DEMO|swiotlb|user|65536|from-device/a DEMO|swiotl
 	"FAIL t: trace: 6 transfers traced, 7 reported"
 trace_case no-trace "/IODMA-TRACE-BEGIN/,\$d" 1 "0 7" "FAIL t: trace: no trace (IODMA-TRACE-BEGIN missing)" \
 	"FAIL t: transfer 1 (user 1 to-device): not traced"
+
+# check-host.sh in a copy of the tree with stand-ins for cmake, ctest and
+# dpkg-query: a build that fails must fail the stage ("0 1") even though the
+# test binary of an earlier build is still there and would pass; a build
+# that works runs the tests and counts them.
+host_case() {
+	local name=$1 build_rc=$2 want_rc=$3 counts=$4
+	shift 4
+	local tree=$tmp/host-$name bin=$tmp/host-$name-bin
+	mkdir -p "$tree/out/host" "$tree/out/results" "$bin"
+	cp -r "$scripts" "$tree/scripts"
+	printf '#!/bin/sh\necho stale binary\n' >"$tree/out/host/iodma_host_tests"
+	chmod +x "$tree/out/host/iodma_host_tests"
+	echo "999 0" >"$tree/out/results/host"
+	printf '#!/bin/sh\necho "ok installed"\n' >"$bin/dpkg-query"
+	cat >"$bin/cmake" <<EOF
+#!/bin/sh
+[ "\$1" = --build ] || exit 0
+echo "md.cpp:281:10: error: simulated"
+exit $build_rc
+EOF
+	cat >"$bin/ctest" <<'EOF'
+#!/bin/sh
+printf '<testsuite><testcase name="a" status="run"/><testcase name="b" status="run"/></testsuite>\n' >junit.xml
+echo "2/2 Test #2: b ... Passed"
+EOF
+	chmod +x "$bin"/*
+	run "$tmp/host-$name.out" env PATH="$bin:$PATH" "$tree/scripts/check-host.sh"
+	expect_rc "$want_rc"
+	expect_file "$tree/out/results/host" "$counts"
+	expect_out "$@"
+	verdict "check-host: $name"
+}
+host_case build-fails-stale-binary 2 1 "0 1" "host test build failed (exit 2)" "error: simulated"
+host_case build-works 0 0 "2 0" "host: 2 passed, 0 failed"
 
 echo "$p $f" >"$results/checkers"
 echo "checker-tests: $p passed, $f failed"

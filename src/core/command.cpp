@@ -20,10 +20,13 @@ DeviceInfo query_device(void* dev) {
 }
 
 int resolve_for_device(void* dev, const iodma_core_spec& in, DeviceInfo* info,
-                       Spec* out) {
+                       Spec* out, DevKey* key) {
+  DevKey k;
+  if (key != nullptr) iodma_plat_dev_read_key(dev, &k.raw);
   const DeviceInfo di = query_device(dev);
   int err = Spec::resolve(in, di, out);
   if (err == kOk && info != nullptr) *info = di;
+  if (err == kOk && key != nullptr) *key = k;
   return err;
 }
 
@@ -32,14 +35,11 @@ void* Command::operator new(size_t size, AllocChecker* ac,
   return ::operator new(size + extra, ac);
 }
 
-Command::Command(void* dev, const DeviceInfo& info, const iodma_core_spec& raw,
-                 const Spec& spec, size_t priv_size, u32 gfp)
-    : dev_(dev),
-      info_(info),
-      raw_spec_(raw),
-      spec_(spec),
-      priv_size_(priv_size),
-      gfp_(gfp) {
+Command::Command(void* dev, const DeviceInfo& info, const DevKey& key,
+                 const iodma_core_spec& raw, const Spec& spec, size_t priv_size,
+                 u32 gfp)
+    : dev_(dev), raw_spec_(raw), spec_(spec), priv_size_(priv_size), gfp_(gfp) {
+  set_device(info, key);
   iodma_plat_dev_get(dev_);
   stats_.commands = 1;
   stats_.live = 1;
@@ -62,14 +62,16 @@ int Command::create(void* dev, const iodma_core_spec& raw, size_t priv_size,
                     u32 gfp, Command** out) {
   Spec spec;
   DeviceInfo info;
-  int err = resolve_for_device(dev, raw, &info, &spec);
+  DevKey key;
+  int err = resolve_for_device(dev, raw, &info, &spec, &key);
   if (err != kOk) return err;
   // The allocators below refuse (and warn about) anything larger.
   if (priv_size > kPrivMax) return kEINVAL;
 
   AllocChecker ac(gfp);
   const size_t extra = priv_offset() - sizeof(Command) + priv_size;
-  Command* cmd = new (&ac, extra) Command(dev, info, raw, spec, priv_size, gfp);
+  Command* cmd =
+      new (&ac, extra) Command(dev, info, key, raw, spec, priv_size, gfp);
   if (!ac.check()) return kENOMEM;
   err = registry::attach(cmd, gfp);
   if (err != kOk) {
@@ -89,10 +91,11 @@ void Command::destroy(Command* cmd) { iodma::destroy(cmd); }
 int Command::set_spec(const iodma_core_spec& raw) {
   Spec spec;
   DeviceInfo info;
-  int err = resolve_for_device(dev_, raw, &info, &spec);
+  DevKey key;
+  int err = resolve_for_device(dev_, raw, &info, &spec, &key);
   if (err != kOk) return err;
   if (nest_ > 0) return kEBUSY;
-  info_ = info;
+  set_device(info, key);
   raw_spec_ = raw;
   spec_ = spec;
   return kOk;
@@ -132,16 +135,40 @@ int Command::clear_md(bool auto_complete) {
   return first;
 }
 
+// The device as the platform reported it, and the limits gather() cuts
+// physical ranges at: every mapping entry within the device's segment
+// limits and the DMA layer's (DMA-API debug checks them), sub-page limits
+// included; longer ones stay page-sized so that an IOMMU can merge them
+// again.
+void Command::set_device(const DeviceInfo& info, const DevKey& key) {
+  // A scatterlist entry's length is an unsigned int: stay well below it.
+  constexpr u64 kMaxRange = u64{1} << 30;
+  const u64 page = u64{1} << info.page_shift;
+  info_ = info;
+  key_ = key;
+  lim_.max_len =
+      min_of(min_of(info.max_seg_size, info.max_mapping_size), kMaxRange);
+  if (lim_.max_len >= page) lim_.max_len = align_down(lim_.max_len, page);
+  if (lim_.max_len == 0) lim_.max_len = 1;
+  lim_.boundary = info.seg_boundary != 0
+                      ? u64{1} << (63 - __builtin_clzll(info.seg_boundary))
+                      : 0;
+  lim_.page_shift = info.page_shift;
+}
+
 // The device's limits as they are now: a driver may set them after it
-// created its commands (SPEC.md 10.1). Re-resolves the spec when they
-// changed; on error the command keeps its old view.
+// created its commands (SPEC.md 10.1). The raw parameters are read at
+// every prepare; only when they changed is the device queried again and
+// the spec re-resolved. On error the command keeps its old view.
 int Command::refresh_device() {
+  DevKey key;
+  iodma_plat_dev_read_key(dev_, &key.raw);
+  if (key == key_) return kOk;
   const DeviceInfo now = query_device(dev_);
-  if (now == info_) return kOk;
   Spec spec;
   int err = Spec::resolve(raw_spec_, now, &spec);
   if (err != kOk) return err;
-  info_ = now;
+  set_device(now, key);
   spec_ = spec;
   return kOk;
 }

@@ -17,17 +17,33 @@ namespace iodma {
 // A block of copy buffer: CPU and device addresses of cb_block_ bytes.
 using CopyBlock = iodma_plat_cb_block;
 
+// The device's raw DMA parameters (platform.h): equal keys, equal
+// DeviceInfo.
+struct DevKey {
+  iodma_plat_dev_key raw{};
+  bool operator==(const DevKey& o) const {
+    for (u32 i = 0; i < sizeof(raw.word) / sizeof(raw.word[0]); i++)
+      if (raw.word[i] != o.raw.word[i]) return false;
+    return true;
+  }
+};
+
 // Invariants:
 //  - dev_ is referenced for the command's lifetime; md_, when set, holds a
 //    reference of the command's.
 //  - spec_ is raw_spec_ resolved for dev_; both change together or not at
 //    all, and never while prepared.
+//  - info_ is what the platform reported while the device's key was key_,
+//    and lim_ the gather limits derived from it (set_device()).
 //  - nest_ == 0: nothing is pinned, mapped or allocated for a transfer
 //    (the pools may hold reusable memory). nest_ > 0: the range
 //    [offset_, offset_ + length_) of md_ is prepared: cpu_ lists its
 //    physical ranges, dev_list_ the device ranges of how the device reaches
 //    it (the mapping, the bus addresses or the copy buffer per via_), and
-//    pinned_ holds npinned_ pinned user pages.
+//    pinned_ holds npinned_ pinned user pages. single_: the mapping is one
+//    range mapped without a scatterlist (dev_list_ has one range).
+//    one_seg_: the walk from offset 0 emits exactly dev_list_'s one range,
+//    unchanged (gen_segments writes it directly).
 //  - The walker_ stays within dev_list_ and is only moved by gen_segments.
 //  - From create to destroy the command is in the statistics registry
 //    (link_), under its device; stats_ counts its operations.
@@ -57,7 +73,14 @@ class Command {
   [[nodiscard]] int prepare_with_spec(const iodma_core_spec& spec, u64 offset,
                                       u64 length, u32 flags);
   [[nodiscard]] int complete(u32 flags);
-  [[nodiscard]] int gen_segments(u64* offset, void* segments, u32* count);
+  // Inline for its fast case: a prepared range that is one segment as it
+  // stands, asked for from its start (gen_one() writes it directly).
+  [[nodiscard]] int gen_segments(u64* offset, void* segments, u32* count) {
+    if (one_seg_ && offset != nullptr && *offset == 0 && segments != nullptr &&
+        count != nullptr && *count != 0)
+      return gen_one(offset, segments, count);
+    return gen_walk(offset, segments, count);
+  }
   [[nodiscard]] int synchronize(u64 offset, u64 length, bool whole,
                                 u32 options);
   size_t read_bytes(u64 offset, void* buf, size_t len);
@@ -89,8 +112,9 @@ class Command {
  private:
   enum class Via : u8 { kMapping, kBus, kCopy };
 
-  Command(void* dev, const DeviceInfo& info, const iodma_core_spec& raw,
-          const Spec& spec, size_t priv_size, u32 gfp);
+  Command(void* dev, const DeviceInfo& info, const DevKey& key,
+          const iodma_core_spec& raw, const Spec& spec, size_t priv_size,
+          u32 gfp);
   ~Command();
   static constexpr size_t priv_offset() {
     return (sizeof(Command) + kPrivAlign - 1) & ~(kPrivAlign - 1);
@@ -98,7 +122,9 @@ class Command {
   friend void iodma::destroy<Command>(Command*);
 
   // prepare() steps; each undoes its own work on failure.
+  void set_device(const DeviceInfo& info, const DevKey& key);
   [[nodiscard]] int refresh_device();
+  [[nodiscard]] bool gather_one(u64 offset, u64 length);
   [[nodiscard]] int pin(u64 offset, u64 length);
   void unpin();
   [[nodiscard]] int gather(u64 offset, u64 length);
@@ -106,6 +132,9 @@ class Command {
   void unmap_device(u32 attrs);
   [[nodiscard]] int alloc_copy_buffer();
   void switch_to_copy_buffer(bool fill);
+  void check_one_segment();
+  [[nodiscard]] int gen_one(u64* offset, void* segments, u32* count);
+  [[nodiscard]] int gen_walk(u64* offset, void* segments, u32* count);
   void free_copy_buffer();
   void release(u32 unmap_attrs);  // the last complete
   void set_md_slot(Md* md);       // md_ and what state() reports of it
@@ -133,6 +162,8 @@ class Command {
 
   void* dev_;
   DeviceInfo info_;
+  DevKey key_;
+  Md::Limits lim_{};
   iodma_core_spec raw_spec_;
   Spec spec_;
   size_t priv_size_;
@@ -149,6 +180,8 @@ class Command {
   Dir dir_ = Dir::kBidirectional;
   bool mapped_ = false;  // a platform mapping is live
   bool fast_ = false;    // meets_spec_fast(dev_list_)
+  bool single_ = false;  // mapped by iodma_plat_map_single()
+  bool one_seg_ = false;
   DevSegList cpu_;       // physical ranges of the prepared range
   DevSegList dev_list_;  // device ranges
   Walker walker_;
@@ -174,8 +207,10 @@ class Command {
 };
 
 DeviceInfo query_device(void* dev);
+// The device's key (read first) and info, then `in` resolved for it.
 [[nodiscard]] int resolve_for_device(void* dev, const iodma_core_spec& in,
-                                     DeviceInfo* info, Spec* out);
+                                     DeviceInfo* info, Spec* out,
+                                     DevKey* key = nullptr);
 
 }  // namespace iodma
 

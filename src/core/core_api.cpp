@@ -109,6 +109,26 @@ int iodma_core_md_create(const iodma_core_md_desc* desc, unsigned int gfp,
   return err;
 }
 
+int iodma_core_md_create_ranges(unsigned int max_ranges, unsigned int gfp,
+                                iodma_md** out) {
+  if (out == nullptr) return iodma::kEINVAL;
+  Md* md = nullptr;
+  int err = Md::create_ranges(max_ranges, gfp, &md);
+  if (err == iodma::kOk) *out = reinterpret_cast<iodma_md*>(md);
+  return err;
+}
+
+int iodma_core_md_reset(iodma_md* md, unsigned int dir) {
+  if (bad(md)) return iodma::kEINVAL;
+  return md_of(md)->reset(dir);
+}
+
+int iodma_core_md_add_range(iodma_md* md, unsigned long long phys,
+                            unsigned long long len) {
+  if (bad(md)) return iodma::kEINVAL;
+  return md_of(md)->add_range(phys, len);
+}
+
 void iodma_core_md_get(iodma_md* md) {
   if (!bad(md)) md_of(md)->get();
 }

@@ -26,6 +26,7 @@ struct iodma_core_spec {
 	unsigned int alignment_internal;
 	unsigned long long segment_boundary;
 	unsigned int mapping;
+	unsigned int alignment_end;
 	unsigned long long reserved[4];
 };
 
@@ -73,6 +74,20 @@ struct iodma_core_md_desc {
 /* 0 and *out, or -EINVAL / -EFAULT / -ENOMEM. */
 int iodma_core_md_create(const struct iodma_core_md_desc *desc,
 			 unsigned int gfp, struct iodma_md **out);
+/*
+ * A reusable descriptor of up to @max_ranges physical ranges, empty until
+ * re-pointed with reset + add_range: 0 and *out, or -EINVAL / -ENOMEM.
+ */
+int iodma_core_md_create_ranges(unsigned int max_ranges, unsigned int gfp,
+				struct iodma_md **out);
+/* Empty @md and set its direction: 0, -EINVAL, or -EBUSY while prepared. */
+int iodma_core_md_reset(struct iodma_md *md, unsigned int dir);
+/*
+ * Append physical [@phys, @phys + @len) to @md: 0, or -EINVAL / -ENOSPC
+ * with @md left empty, or -EBUSY (prepared: unchanged). Allocates nothing.
+ */
+int iodma_core_md_add_range(struct iodma_md *md, unsigned long long phys,
+			    unsigned long long len);
 void iodma_core_md_get(struct iodma_md *md);
 void iodma_core_md_put(struct iodma_md *md);
 unsigned long long iodma_core_md_length(const struct iodma_md *md);

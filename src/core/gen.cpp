@@ -78,7 +78,43 @@ int Command::emit(Walker* wp, u32 count, u32* n, Writer write) const {
   return kOk;
 }
 
-int Command::gen_segments(u64* offset, void* segments, u32* count) {
+// The one segment of a prepared range that check_one_segment() found to
+// be a valid segment as it is, from offset 0: no walker, no check walk.
+int Command::gen_one(u64* offset, void* segments, u32* count) {
+  const u64 addr = dev_list_.segs[0].addr, len = length_;
+  bool ok = true;
+  switch (spec_.format) {
+    case Format::kHost32:
+      ok = PairWriter<u32, !kLittleEndianHost>{segments}(0, addr, len);
+      break;
+    case Format::kBig32:
+      ok = PairWriter<u32, true>{segments}(0, addr, len);
+      break;
+    case Format::kLittle32:
+      ok = PairWriter<u32, false>{segments}(0, addr, len);
+      break;
+    case Format::kHost64:
+      ok = PairWriter<u64, !kLittleEndianHost>{segments}(0, addr, len);
+      break;
+    case Format::kBig64:
+      ok = PairWriter<u64, true>{segments}(0, addr, len);
+      break;
+    case Format::kLittle64:
+      ok = PairWriter<u64, false>{segments}(0, addr, len);
+      break;
+    case Format::kCustom:
+      ok = CustomWriter{segments, &spec_}(0, addr, len);
+      break;
+  }
+  if (!ok) return kEOVERFLOW;
+  *offset = len;
+  *count = 1;
+  stats_.gen_calls++;
+  stats_.segments++;
+  return kOk;
+}
+
+int Command::gen_walk(u64* offset, void* segments, u32* count) {
   if (nest_ == 0) return kENODATA;
   if (offset == nullptr || segments == nullptr || count == nullptr ||
       *count == 0)

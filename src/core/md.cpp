@@ -59,6 +59,9 @@ u64 inner_boundaries(u64 a, u64 len, u64 boundary) {
 
 bool wraps(u64 a, u64 len) { return len - 1 > kU64Max - a; }
 
+// A reusable descriptor's ranges live in its own allocation.
+constexpr u32 kMaxRanges = 1u << 20;
+
 }  // namespace
 
 void* Md::operator new(size_t size, AllocChecker* ac, size_t extra) noexcept {
@@ -170,6 +173,53 @@ int Md::create(const iodma_core_md_desc& d, u32 gfp, Md** out) {
   return kOk;
 }
 
+int Md::create_ranges(u32 max_ranges, u32 gfp, Md** out) {
+  if (max_ranges == 0 || max_ranges > kMaxRanges) return kEINVAL;
+  AllocChecker ac(gfp);
+  const size_t extra = size_t{max_ranges} * (sizeof(DevSeg) + sizeof(u64));
+  Md* md = new (&ac, extra) Md();
+  if (!ac.check()) return kENOMEM;
+  md->kind_ = MdKind::kRanges;
+  md->sg_ = reinterpret_cast<DevSeg*>(md + 1);
+  md->sg_start_ = reinterpret_cast<u64*>(md->sg_ + max_ranges);
+  md->sg_cap_ = max_ranges;
+  *out = md;
+  return kOk;
+}
+
+int Md::reset(u32 dir) {
+  if (kind_ != MdKind::kRanges || dir > IODMA_PLAT_FROM_DEVICE) return kEINVAL;
+  if (__atomic_load_n(&prepared_, __ATOMIC_ACQUIRE) != 0) return kEBUSY;
+  dir_ = static_cast<Dir>(dir);
+  sg_count_ = 0;
+  length_ = 0;
+  return kOk;
+}
+
+int Md::add_range(u64 phys, u64 len) {
+  if (kind_ != MdKind::kRanges) return kEINVAL;
+  if (__atomic_load_n(&prepared_, __ATOMIC_ACQUIRE) != 0) return kEBUSY;
+  int err = kOk;
+  if (len == 0 || wraps(phys, len) || len > kU64Max - length_) {
+    err = kEINVAL;
+  } else if (sg_count_ > 0 &&
+             sg_[sg_count_ - 1].addr + sg_[sg_count_ - 1].len == phys) {
+    sg_[sg_count_ - 1].len += len;
+  } else if (sg_count_ == sg_cap_) {
+    err = kENOSPC;
+  } else {
+    sg_start_[sg_count_] = length_;
+    sg_[sg_count_++] = DevSeg{phys, len};
+  }
+  if (err != kOk) {
+    sg_count_ = 0;
+    length_ = 0;
+    return err;
+  }
+  length_ += len;
+  return kOk;
+}
+
 void Md::get() { __atomic_add_fetch(&refs_, 1, __ATOMIC_RELAXED); }
 
 void Md::put() {
@@ -195,7 +245,8 @@ u64 Md::gather_bound(u64 off, u64 len, const Limits& lim) const {
     case MdKind::kLinear:
     case MdKind::kPhys:
       return 1 + full + inner_boundaries(base_ + off, len, lim.boundary);
-    case MdKind::kSgTable: {
+    case MdKind::kSgTable:
+    case MdKind::kRanges: {
       DevSegList l{sg_, sg_start_, sg_count_, length_};
       const u32 first = l.find(off), last = l.find(off + len - 1);
       u64 bound = u64{last - first} + 1 + full;
@@ -222,6 +273,45 @@ u64 Md::gather_bound(u64 off, u64 len, const Limits& lim) const {
   const u64 per_page =
       lim.boundary != 0 && lim.boundary < page ? page / lim.boundary : 0;
   return pages + full + pages * per_page;
+}
+
+bool Md::one_piece(u64 off, u64 len, u32 page_shift, void* const* pinned,
+                   DevSeg* out) const {
+  const u64 page = u64{1} << page_shift;
+  switch (kind_) {
+    case MdKind::kLinear:
+    case MdKind::kPhys:
+      *out = DevSeg{base_ + off, len};
+      return true;
+    case MdKind::kVmalloc: {
+      const u64 a = base_ + off;
+      if ((a & (page - 1)) + len > page) return false;
+      // NOLINTNEXTLINE(performance-no-int-to-ptr)
+      *out = DevSeg{iodma_plat_vmalloc_phys(reinterpret_cast<const void*>(a)),
+                    len};
+      return true;
+    }
+    case MdKind::kPages:
+    case MdKind::kUser: {
+      const u64 abs = (kind_ == MdKind::kPages ? first_ : base_) + off;
+      const u64 in_page = abs & (page - 1);
+      if (in_page + len > page) return false;
+      // The caller's page, or the first (only) one pinned for the range.
+      void* p = kind_ == MdKind::kPages ? pages_[abs >> page_shift] : pinned[0];
+      *out = DevSeg{iodma_plat_page_phys(p) + in_page, len};
+      return true;
+    }
+    case MdKind::kSgTable:
+    case MdKind::kRanges: {
+      DevSegList l{sg_, sg_start_, sg_count_, length_};
+      const u32 i = l.find(off);
+      const u64 in = off - sg_start_[i];
+      if (len > sg_[i].len - in) return false;
+      *out = DevSeg{sg_[i].addr + in, len};
+      return true;
+    }
+  }
+  return false;
 }
 
 int Md::gather(u64 off, u64 len, const Limits& lim, void* const* pinned,
@@ -258,7 +348,8 @@ int Md::gather(u64 off, u64 len, const Limits& lim, void* const* pinned,
       }
       break;
     }
-    case MdKind::kSgTable: {
+    case MdKind::kSgTable:
+    case MdKind::kRanges: {
       DevSegList l{sg_, sg_start_, sg_count_, length_};
       u32 i = l.find(off);
       u64 in = off - sg_start_[i], left = len;

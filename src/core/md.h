@@ -19,11 +19,22 @@ enum class Dir : u32 {
 inline bool device_reads(Dir d) { return d != Dir::kFromDevice; }
 inline bool device_writes(Dir d) { return d != Dir::kToDevice; }
 
-enum class MdKind : u8 { kLinear, kVmalloc, kPages, kUser, kSgTable, kPhys };
+enum class MdKind : u8 {
+  kLinear,
+  kVmalloc,
+  kPages,
+  kUser,
+  kSgTable,
+  kPhys,
+  kRanges,  // reusable: re-pointed at new physical ranges (reset + add)
+};
 
-// Invariants: length_ > 0 and fixed; refs_ > 0 while reachable; for
-// kSgTable, sg_ holds sg_count_ non-empty ranges whose lengths add up to at
-// least first_ + length_ and sg_start_ their running offsets.
+// Invariants: length_ > 0 and fixed, except for kRanges, where it is 0
+// while empty and changes only through reset()/add_range(), never while
+// prepared_ > 0; refs_ > 0 while reachable; for kSgTable and kRanges, sg_
+// holds sg_count_ (<= sg_cap_) non-empty ranges whose lengths add up to at
+// least first_ + length_ and sg_start_ their running offsets; prepared_
+// counts the commands that hold a prepared range of this descriptor.
 class Md {
  public:
   // Reference counted, and holds the owner's mm: shared, never copied.
@@ -32,6 +43,22 @@ class Md {
 
   [[nodiscard]] static int create(const iodma_core_md_desc& d, u32 gfp,
                                   Md** out);
+  // A reusable descriptor with room for `max_ranges` physical ranges,
+  // empty (length 0) until it is pointed at some. kOk, kEINVAL or kENOMEM.
+  [[nodiscard]] static int create_ranges(u32 max_ranges, u32 gfp, Md** out);
+  // Re-point a reusable descriptor: empty it and set its direction, then
+  // append ranges. kEINVAL for another kind or a bad direction, kEBUSY
+  // while a command holds it prepared (it is left as it was). Allocates
+  // nothing.
+  [[nodiscard]] int reset(u32 dir);
+  // Append [phys, phys + len), merged with the last range when it
+  // continues it. kEINVAL (another kind, len 0, wrap), kEBUSY (prepared)
+  // or kENOSPC (no room): on error the descriptor is left empty.
+  [[nodiscard]] int add_range(u64 phys, u64 len);
+  // Commands call these when a range of this descriptor becomes prepared
+  // and when it is released.
+  void hold_prepared() { __atomic_add_fetch(&prepared_, 1, __ATOMIC_ACQ_REL); }
+  void drop_prepared() { __atomic_sub_fetch(&prepared_, 1, __ATOMIC_ACQ_REL); }
   void get();
   void put();
 
@@ -72,6 +99,12 @@ class Md {
                            void* const* pinned, DevSeg* out, u32 cap,
                            u32* n) const;
 
+  // The physical range of [off, off + len) when it lies within one piece
+  // of the descriptor (a linear or physical descriptor, one page, one sg
+  // entry): true and *out. False otherwise: gather() then.
+  [[nodiscard]] bool one_piece(u64 off, u64 len, u32 page_shift,
+                               void* const* pinned, DevSeg* out) const;
+
   static void* operator new(size_t size, AllocChecker* ac,
                             size_t extra) noexcept;
 
@@ -91,6 +124,8 @@ class Md {
   DevSeg* sg_ = nullptr;    // kSgTable, after the object
   u64* sg_start_ = nullptr;
   u32 sg_count_ = 0;
+  u32 sg_cap_ = 0;    // kRanges: room in sg_ and sg_start_
+  u32 prepared_ = 0;  // commands holding a prepared range
 };
 
 }  // namespace iodma

@@ -83,6 +83,20 @@ void iodma_plat_dev_put(void *dev);
 void iodma_plat_dev_query(void *dev, struct iodma_plat_dev_info *info);
 
 /*
+ * The raw DMA parameters of a device that a driver (or the bus) may change
+ * after the core queried it: the DMA mask, bus limit, coherent mask,
+ * maximum segment, segment boundary, IOMMU domain and DMA ops, coherence.
+ * Read as they are, nothing computed: while the key stays the same, so
+ * does everything iodma_plat_dev_query() reports, and the core need not
+ * ask again.
+ */
+struct iodma_plat_dev_key {
+	unsigned long long word[8];
+};
+
+void iodma_plat_dev_read_key(void *dev, struct iodma_plat_dev_key *key);
+
+/*
  * Classify [kva, kva + len): IODMA_PLAT_KVA_*. For LINEAR, *phys is the
  * physical address of kva.
  */
@@ -149,6 +163,18 @@ int iodma_plat_map(void *dev, void *state,
 		   int dir, unsigned int attrs, struct iodma_plat_range *out,
 		   unsigned int *nout);
 void iodma_plat_unmap(void *dev, void *state, int dir, unsigned int attrs);
+/*
+ * iodma_plat_map() for one physical range, without a scatterlist
+ * (dma_map_page_attrs()): the device address in *@dma; the same errors,
+ * nothing mapped on error. Unmapped by iodma_plat_unmap_single() with the
+ * same @dma, @len and @dir; synced with iodma_plat_sync_range().
+ */
+int iodma_plat_map_single(void *dev, unsigned long long phys,
+			  unsigned long long len, int dir, unsigned int attrs,
+			  unsigned long long *dma);
+void iodma_plat_unmap_single(void *dev, unsigned long long dma,
+			     unsigned long long len, int dir,
+			     unsigned int attrs);
 /* Sync a whole mapping for the CPU (@for_cpu) or for the device. */
 void iodma_plat_sync_mapping(void *dev, void *state, int dir, int for_cpu);
 /*

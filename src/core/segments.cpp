@@ -27,6 +27,8 @@ bool meets_spec_fast(const Spec& spec, const DevSegList& list) {
       return false;
     if (i == 0 || s[i].addr == s[i - 1].addr + s[i - 1].len) continue;
     if ((list.start[i] & (spec.alignment_length - 1)) != 0) return false;
+    if (((s[i - 1].addr + s[i - 1].len) & (spec.alignment_end - 1)) != 0)
+      return false;
     if ((s[i].addr & (unit - 1)) != 0) return false;
   }
   return true;

@@ -30,9 +30,9 @@ struct DevSegList {
 // A cheap sufficient condition for every walk from a "strong" position to
 // succeed: every range within address_bits, the first range aligned to
 // max(alignment, cut unit) and every discontinuity at a length-aligned
-// position followed by a cut-unit-aligned address (cut unit =
-// max(alignment_length, alignment_internal)). Typical page-aligned mappings
-// pass it. O(count).
+// position, after an alignment_end-aligned end and followed by a
+// cut-unit-aligned address (cut unit = max(alignment_length,
+// alignment_internal)). Typical page-aligned mappings pass it. O(count).
 [[nodiscard]] bool meets_spec_fast(const Spec& spec, const DevSegList& list);
 
 // The exact test: kOk if the walk from offset 0 to the end emits no error,
@@ -70,7 +70,8 @@ namespace walk_detail {
 // Length of the longest cut t in (0, room] after which the next segment
 // starts `ai`-aligned with t a multiple of `al`, for a segment starting at
 // `addr`; 0 if there is none. ai and al are powers of two.
-inline u64 aligned_cut(u64 addr, u64 room, u64 al, u64 ai) {
+[[gnu::always_inline]] inline u64 aligned_cut(u64 addr, u64 room, u64 al,
+                                              u64 ai) {
   u64 first, step;
   if (al >= ai) {
     if ((addr & (ai - 1)) != 0) return 0;
@@ -87,15 +88,18 @@ inline u64 aligned_cut(u64 addr, u64 room, u64 al, u64 ai) {
 }
 
 // Bytes from addr to the next multiple of `boundary` (a power of two).
-inline u64 to_boundary(u64 addr, u64 boundary) {
+[[gnu::always_inline]] inline u64 to_boundary(u64 addr, u64 boundary) {
   return boundary - (addr & (boundary - 1));  // never 0
 }
 
 }  // namespace walk_detail
 
 // Inline: gen_segments calls it once per segment, and on kernels with
-// return thunks and call-depth tracking every call costs.
-inline void Walker::advance(const DevSegList& list, u64 len) {
+// return thunks and call-depth tracking every call costs. Always: an
+// out-of-line copy would be a COMDAT section, which the kernel's
+// __mcount_loc cannot refer to once the linker discards duplicates.
+[[gnu::always_inline]] inline void Walker::advance(const DevSegList& list,
+                                                   u64 len) {
   pos_ += len;
   in_ += len;
   while (idx_ < list.count && in_ >= list.segs[idx_].len) {
@@ -104,8 +108,9 @@ inline void Walker::advance(const DevSegList& list, u64 len) {
   }
 }
 
-inline int Walker::next(const Spec& spec, const DevSegList& list, u64* out_addr,
-                        u64* out_len) {
+[[gnu::always_inline]] inline int Walker::next(const Spec& spec,
+                                               const DevSegList& list,
+                                               u64* out_addr, u64* out_len) {
   const DevSeg* s = list.segs;
   const u64 addr = s[idx_].addr + in_;
   const u64 start_align = pos_ == 0 ? spec.alignment : spec.alignment_internal;
@@ -130,11 +135,15 @@ inline int Walker::next(const Spec& spec, const DevSegList& list, u64* out_addr,
     // Cut by a discontinuity: the length must already be whole units.
     len = run;
     if ((len & (spec.alignment_length - 1)) != 0) return kEINVAL;
+    // Not the last segment: it must end alignment_end-aligned (no gap).
+    if (((addr + len) & (spec.alignment_end - 1)) != 0) return kEINVAL;
   } else if (limit == remaining) {
     len = remaining;  // the last segment: remaining is whole units
   } else {
-    len = walk_detail::aligned_cut(addr, limit, spec.alignment_length,
-                                   spec.alignment_internal);
+    // A cut inside a run: the next segment starts where this one ends.
+    len = walk_detail::aligned_cut(
+        addr, limit, spec.alignment_length,
+        max_of(spec.alignment_internal, spec.alignment_end));
     if (len == 0) return kEINVAL;
   }
   if (addr > spec.max_address || len - 1 > spec.max_address - addr)

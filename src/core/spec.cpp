@@ -49,17 +49,21 @@ int Spec::resolve(const iodma_core_spec& in, const DeviceInfo& dev, Spec* out) {
   if (!valid_pow2_or_zero(in.alignment) ||
       !valid_pow2_or_zero(in.alignment_length) ||
       !valid_pow2_or_zero(in.alignment_internal) ||
+      !valid_pow2_or_zero(in.alignment_end) ||
       !valid_pow2_or_zero(in.segment_boundary))
     return kEINVAL;
   s.alignment = in.alignment != 0 ? in.alignment : 1;
   s.alignment_length = in.alignment_length != 0 ? in.alignment_length : 1;
   s.alignment_internal =
       in.alignment_internal != 0 ? in.alignment_internal : s.alignment;
+  s.alignment_end = in.alignment_end != 0 ? in.alignment_end : 1;
 
-  // Every cut (at the segment size or at a boundary) starts a segment that
-  // must be internally aligned and leaves a length that must be a multiple
-  // of alignment_length: cuts fall on multiples of the larger of the two.
-  const u64 cut_unit = max_of(s.alignment_length, s.alignment_internal);
+  // Every cut (at the segment size or at a boundary) ends a segment that
+  // must end alignment_end-aligned, starts one that must be internally
+  // aligned and leaves a length that must be a multiple of
+  // alignment_length: cuts fall on multiples of the largest of the three.
+  const u64 cut_unit =
+      max_of(max_of(s.alignment_length, s.alignment_internal), s.alignment_end);
   if (in.max_segment_size != 0 && in.max_segment_size < s.alignment_length)
     return kEINVAL;
   // Beyond SPEC.md: specs that can describe no multi-segment transfer.
@@ -109,6 +113,7 @@ void Spec::to_core(iodma_core_spec* out) const {
   out->alignment_length = static_cast<u32>(alignment_length);
   out->alignment_internal = static_cast<u32>(alignment_internal);
   out->segment_boundary = segment_boundary;
+  out->alignment_end = static_cast<u32>(alignment_end);
   out->mapping =
       static_cast<u32>(mapping) | (iterate_only ? IODMA_CORE_ITERATE_ONLY : 0u);
 }

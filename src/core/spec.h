@@ -53,7 +53,8 @@ struct DeviceInfo {
 // the caller's spec and the device's own DMA parameters, SPEC.md 10.1):
 //  - address_bits in [page_shift, 64] (<= 32 for 32-bit formats), and no
 //    wider than the device's DMA mask; max_address = 2^address_bits - 1.
-//  - alignment, alignment_length, alignment_internal are powers of two.
+//  - alignment, alignment_length, alignment_internal, alignment_end are
+//    powers of two.
 //  - max_segment_size is the longest segment gen_segments may emit: a
 //    non-zero multiple of max(alignment_length, alignment_internal), no
 //    longer than the device's maximum segment, and below 4 GiB for 32-bit
@@ -74,6 +75,7 @@ struct Spec {
   u64 alignment = 1;
   u64 alignment_length = 1;
   u64 alignment_internal = 1;
+  u64 alignment_end = 1;  // end of every segment but the last
   u64 segment_boundary = 0;
   Mapping mapping = Mapping::kMapped;
   bool iterate_only = false;

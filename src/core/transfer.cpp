@@ -15,8 +15,6 @@ constexpr u32 kSyncOptions = IODMA_CORE_SYNC_FOR_CPU |
                              IODMA_CORE_SYNC_FORCE_DOUBLE_BUFFER;
 // Copy buffers are made of physically contiguous blocks of up to this size.
 constexpr u64 kMaxCopyBlock = u64{1} << 20;
-// A scatterlist entry's length is an unsigned int: stay well below it.
-constexpr u64 kMaxRange = u64{1} << 30;
 
 // Running offsets of `n` ranges into `start`; the list over them.
 DevSegList make_list(const DevSeg* segs, u64* start, u32 n) {
@@ -52,26 +50,27 @@ void Command::unpin() {
 }
 
 int Command::gather(u64 offset, u64 length) {
-  const u64 page = u64{1} << info_.page_shift;
-  // Every mapping entry within the device's segment limits and the DMA
-  // layer's (DMA-API debug checks them), sub-page limits included; longer
-  // ones stay page-sized so that an IOMMU can merge them again.
-  Md::Limits lim{};
-  lim.max_len =
-      min_of(min_of(info_.max_seg_size, info_.max_mapping_size), kMaxRange);
-  if (lim.max_len >= page) lim.max_len = align_down(lim.max_len, page);
-  if (lim.max_len == 0) lim.max_len = 1;
-  lim.boundary = info_.seg_boundary != 0
-                     ? u64{1} << (63 - __builtin_clzll(info_.seg_boundary))
-                     : 0;
-  lim.page_shift = info_.page_shift;
-  const u64 bound = md_->gather_bound(offset, length, lim);
+  // The common case: the range lies in one piece of the descriptor (a
+  // linear or physical buffer, one page, one sg entry) and no device limit
+  // cuts it: one physical range, without the general walk.
+  DevSeg one;
+  if (length <= lim_.max_len &&
+      md_->one_piece(offset, length, info_.page_shift, pinned_.data(), &one) &&
+      (lim_.boundary == 0 ||
+       ((one.addr ^ (one.addr + length - 1)) & ~(lim_.boundary - 1)) == 0)) {
+    if (!cpu_ranges_.reserve(1, gfp_) || !cpu_starts_.reserve(1, gfp_))
+      return kENOMEM;
+    cpu_ranges_.data()[0] = one;
+    cpu_ = make_list(cpu_ranges_.data(), cpu_starts_.data(), 1);
+    return kOk;
+  }
+  const u64 bound = md_->gather_bound(offset, length, lim_);
   if (bound > kU32Max || !cpu_ranges_.reserve(static_cast<u32>(bound), gfp_) ||
       !cpu_starts_.reserve(static_cast<u32>(bound), gfp_))
     return kENOMEM;
   u32 n = 0;
-  int err = md_->gather(offset, length, lim, pinned_.data(), cpu_ranges_.data(),
-                        static_cast<u32>(bound), &n);
+  int err = md_->gather(offset, length, lim_, pinned_.data(),
+                        cpu_ranges_.data(), static_cast<u32>(bound), &n);
   if (err != kOk) return err;
   cpu_ = make_list(cpu_ranges_.data(), cpu_starts_.data(), n);
   return kOk;
@@ -90,9 +89,6 @@ int Command::map_device(u32 flags) {
     dev_list_ = make_list(dev_segs_.data(), dev_starts_.data(), n);
     return kOk;
   }
-  const unsigned long state = iodma_plat_map_state_size(n);
-  if (state > kU32Max || !map_state_.reserve(static_cast<u32>(state), gfp_))
-    return kENOMEM;
   // DMA_ATTR_SKIP_CPU_SYNC semantics: NO_SYNC skips the bounce copy;
   // NO_FLUSH skips cache maintenance, which only NONCOHERENT controls.
   u32 attrs = 0;
@@ -100,6 +96,23 @@ int Command::map_device(u32 flags) {
       (spec_.mapping == Mapping::kNonCoherent &&
        (flags & IODMA_CORE_PREPARE_NO_FLUSH) != 0))
     attrs |= IODMA_PLAT_SKIP_CPU_SYNC;
+  if (n == 1) {
+    // One range maps as one page range, as a careful driver maps it
+    // (dma_map_page_attrs()): no scatterlist to fill and walk back.
+    unsigned long long dma = 0;
+    int err = iodma_plat_map_single(dev_, cpu_.segs[0].addr, cpu_.segs[0].len,
+                                    static_cast<int>(dir_), attrs, &dma);
+    if (err != kOk) return err;
+    dev_segs_.data()[0] = DevSeg{dma, cpu_.segs[0].len};
+    mapped_ = true;
+    single_ = true;
+    via_ = Via::kMapping;
+    dev_list_ = make_list(dev_segs_.data(), dev_starts_.data(), 1);
+    return kOk;
+  }
+  const unsigned long state = iodma_plat_map_state_size(n);
+  if (state > kU32Max || !map_state_.reserve(static_cast<u32>(state), gfp_))
+    return kENOMEM;
   unsigned int nout = 0;
   int err =
       iodma_plat_map(dev_, map_state_.data(), cpu_.segs, n,
@@ -119,8 +132,25 @@ int Command::map_device(u32 flags) {
 
 void Command::unmap_device(u32 attrs) {
   if (!mapped_) return;
-  iodma_plat_unmap(dev_, map_state_.data(), static_cast<int>(dir_), attrs);
+  if (single_)
+    iodma_plat_unmap_single(dev_, dev_segs_.data()[0].addr,
+                            dev_segs_.data()[0].len, static_cast<int>(dir_),
+                            attrs);
+  else
+    iodma_plat_unmap(dev_, map_state_.data(), static_cast<int>(dir_), attrs);
   mapped_ = false;
+  single_ = false;
+}
+
+// Whether gen_segments may write the one device range as it is: the walk
+// from offset 0 would emit exactly that range (it meets the spec, no cut
+// by max_segment_size or segment_boundary).
+void Command::check_one_segment() {
+  const DevSeg& s = dev_list_.segs[0];
+  one_seg_ =
+      fast_ && dev_list_.count == 1 && s.len <= spec_.max_segment_size &&
+      (spec_.segment_boundary == 0 ||
+       walk_detail::to_boundary(s.addr, spec_.segment_boundary) >= s.len);
 }
 
 // Blocks of device-reachable memory for the prepared length that meet the
@@ -132,8 +162,9 @@ int Command::alloc_copy_buffer() {
   u64 block = u64{1} << info_.page_shift;
   while (block < length_ && block < kMaxCopyBlock) block <<= 1;
   // Blocks start naturally aligned: make them as aligned as the spec needs.
-  const u64 need = max_of(spec_.alignment, max_of(spec_.alignment_length,
-                                                  spec_.alignment_internal));
+  const u64 need =
+      max_of(max_of(spec_.alignment, spec_.alignment_end),
+             max_of(spec_.alignment_length, spec_.alignment_internal));
   while (block < need) block <<= 1;
   const u64 nblocks = (length_ + block - 1) / block;
   if (nblocks > kU32Max) return kENOMEM;
@@ -173,6 +204,7 @@ void Command::switch_to_copy_buffer(bool fill) {
   via_ = Via::kCopy;
   dev_list_ = cb_list_;
   fast_ = meets_spec_fast(spec_, dev_list_);
+  check_one_segment();
   if (fill || device_writes(dir_)) copy_md_to_cb(0, length_);
   sync_cb(0, length_, false);
   walker_.reset();
@@ -189,6 +221,7 @@ int Command::prepare(u64 offset, u64 length, u32 flags) {
   if (md_ == nullptr) return kENODATA;
   if ((flags & ~kPrepareFlags) != 0) return kEINVAL;
   const u64 md_len = md_->length();
+  if (md_len == 0) return kENODATA;  // an empty reusable descriptor
   if (offset >= md_len) return kEINVAL;
   if (length == 0) length = md_len - offset;
   if (length > md_len - offset) return kEINVAL;
@@ -241,9 +274,12 @@ int Command::prepare(u64 offset, u64 length, u32 flags) {
       return result;  // the first error wins
     }
     switch_to_copy_buffer((flags & IODMA_CORE_PREPARE_NO_SYNC) == 0);
+  } else {
+    check_one_segment();
   }
   walker_.reset();
   nest_ = 1;
+  md_->hold_prepared();
   stats_.prepares++;
   stats_.bytes_prepared += length_;
   return kOk;
@@ -253,13 +289,14 @@ int Command::prepare_with_spec(const iodma_core_spec& raw, u64 offset,
                                u64 length, u32 flags) {
   if (nest_ > 0) return kEBUSY;
   const DeviceInfo old_info = info_;
+  const DevKey old_key = key_;
   const iodma_core_spec old_raw = raw_spec_;
   const Spec old_spec = spec_;
   int err = set_spec(raw);
   if (err != kOk) return err;
   err = prepare(offset, length, flags);
   if (err != kOk) {  // a failed prepare leaves the command as it was
-    info_ = old_info;
+    set_device(old_info, old_key);
     raw_spec_ = old_raw;
     spec_ = old_spec;
   }
@@ -273,7 +310,9 @@ void Command::release(u32 unmap_attrs) {
     unmap_device(unmap_attrs);
   unpin();
   via_ = Via::kMapping;
+  one_seg_ = false;
   nest_ = 0;
+  md_->drop_prepared();
 }
 
 int Command::complete(u32 flags) {
@@ -325,6 +364,9 @@ int Command::synchronize(u64 offset, u64 length, bool whole, u32 options) {
     if (via_ == Via::kCopy) {
       sync_cb(offset, length, true);
       if (device_writes(dir_)) copy_cb_to_md(offset, length);
+    } else if (mapped_ && whole && single_) {
+      iodma_plat_sync_range(dev_, dev_segs_.data()[0].addr, length_,
+                            static_cast<int>(dir_), 1);
     } else if (mapped_ && whole) {
       iodma_plat_sync_mapping(dev_, map_state_.data(), static_cast<int>(dir_),
                               1);
@@ -336,6 +378,9 @@ int Command::synchronize(u64 offset, u64 length, bool whole, u32 options) {
     if (via_ == Via::kCopy) {
       if (device_reads(dir_)) copy_md_to_cb(offset, length);
       sync_cb(offset, length, false);
+    } else if (mapped_ && whole && single_) {
+      iodma_plat_sync_range(dev_, dev_segs_.data()[0].addr, length_,
+                            static_cast<int>(dir_), 0);
     } else if (mapped_ && whole) {
       iodma_plat_sync_mapping(dev_, map_state_.data(), static_cast<int>(dir_),
                               0);

@@ -27,6 +27,7 @@ static void iodma_spec_to_core(const struct iodma_spec *in,
 	out->alignment_internal = in->alignment_internal;
 	out->segment_boundary = in->segment_boundary;
 	out->mapping = in->mapping;
+	out->alignment_end = in->alignment_end;
 	for (i = 0; i < ARRAY_SIZE(in->reserved); i++)
 		out->reserved[i] = in->reserved[i];
 }
@@ -48,6 +49,7 @@ static void iodma_spec_from_core(const struct iodma_core_spec *in,
 	out->alignment_internal = in->alignment_internal;
 	out->segment_boundary = in->segment_boundary;
 	out->mapping = in->mapping;
+	out->alignment_end = in->alignment_end;
 	for (i = 0; i < ARRAY_SIZE(out->reserved); i++)
 		out->reserved[i] = in->reserved[i];
 }
@@ -334,6 +336,20 @@ u32 iodma_cmd_alignment_internal(const struct iodma_cmd *cmd)
 	return iodma_effective(cmd).alignment_internal;
 }
 EXPORT_SYMBOL_NS_GPL(iodma_cmd_alignment_internal, IODMA);
+
+/**
+ * iodma_cmd_alignment_end() - alignment of the end of every segment but the last
+ * @cmd: the command
+ *
+ * Context: Any context.
+ * Return: the alignment in bytes (1 when the spec left it 0); 0 for a NULL
+ * @cmd.
+ */
+u32 iodma_cmd_alignment_end(const struct iodma_cmd *cmd)
+{
+	return iodma_effective(cmd).alignment_end;
+}
+EXPORT_SYMBOL_NS_GPL(iodma_cmd_alignment_end, IODMA);
 
 /**
  * iodma_cmd_segment_boundary() - boundary no segment of a command crosses

@@ -2,10 +2,15 @@
 /*
  * Exported memory descriptor API: argument marshalling to the core.
  */
+#ifdef CONFIG_BLOCK
+#include <linux/blk-mq.h>
+#endif
+#include <linux/bvec.h>
 #include <linux/dma-direction.h>
 #include <linux/err.h>
 #include <linux/export.h>
 #include <linux/iodma.h>
+#include <linux/io.h>
 
 #include "../core/core_api.h"
 
@@ -154,6 +159,114 @@ struct iodma_md *iodma_md_from_phys(phys_addr_t addr, size_t len,
 EXPORT_SYMBOL_NS_GPL(iodma_md_from_phys, IODMA);
 
 /**
+ * iodma_md_alloc_reusable() - a descriptor to re-point at request after request
+ * @max_ranges: physically contiguous ranges it can hold (contiguous
+ *	neighbours merge into one): a block driver's max_segments
+ * @gfp: allocation mask
+ *
+ * The descriptor is empty (length 0; a prepare returns -ENODATA) until
+ * iodma_md_set_bvecs() or iodma_md_set_request() points it at memory. It
+ * is reference counted like any other; set it once on a command, and
+ * re-point it before each prepare. This is the only allocation: re-pointing
+ * allocates nothing, so a blk-mq driver creates one per tag in its
+ * init_request() and the I/O path allocates nothing.
+ *
+ * Context: Process context if @gfp may sleep; any context otherwise.
+ * Return: the descriptor (one reference) or an ERR_PTR(): -EINVAL for a
+ * zero or absurd @max_ranges; -ENOMEM.
+ */
+struct iodma_md *iodma_md_alloc_reusable(unsigned int max_ranges, gfp_t gfp)
+{
+	struct iodma_md *md = NULL;
+	int err;
+
+	err = iodma_core_md_create_ranges(max_ranges, (__force unsigned int)gfp,
+					  &md);
+	return err ? ERR_PTR(err) : md;
+}
+EXPORT_SYMBOL_NS_GPL(iodma_md_alloc_reusable, IODMA);
+
+static int iodma_md_add_bvec(struct iodma_md *md, const struct bio_vec *bv)
+{
+	return iodma_core_md_add_range(md, page_to_phys(bv->bv_page) +
+				       bv->bv_offset, bv->bv_len);
+}
+
+/**
+ * iodma_md_set_bvecs() - re-point a reusable descriptor at bio_vecs
+ * @md: a descriptor from iodma_md_alloc_reusable()
+ * @bv: the memory, in order; each entry physically contiguous (multi-page
+ *	bio_vecs are). Only the ranges are recorded: the pages must stay
+ *	valid until the last complete of a prepare of @md.
+ * @nr: entries in @bv
+ * @dir: DMA direction of the next transfers
+ *
+ * Physically contiguous neighbours merge into one range.
+ *
+ * Context: Any context. Allocates nothing.
+ * Return: 0; -EINVAL for another kind of descriptor, a NULL or empty
+ * array, an empty entry or %DMA_NONE; -EBUSY while a command holds @md
+ * prepared (@md is then unchanged); -ENOSPC for more ranges than it was
+ * created for. On any other error than -EBUSY @md is left empty.
+ */
+int iodma_md_set_bvecs(struct iodma_md *md, const struct bio_vec *bv,
+		       unsigned int nr, enum dma_data_direction dir)
+{
+	unsigned int i;
+	int err;
+
+	if (IS_ERR_OR_NULL(md))
+		return -EINVAL;
+	err = iodma_core_md_reset(md, dir);
+	if (err)
+		return err;
+	if (!bv || !nr)
+		return -EINVAL;
+	for (i = 0; i < nr && !err; i++)
+		err = iodma_md_add_bvec(md, &bv[i]);
+	return err;
+}
+EXPORT_SYMBOL_NS_GPL(iodma_md_set_bvecs, IODMA);
+
+#ifdef CONFIG_BLOCK
+/**
+ * iodma_md_set_request() - re-point a reusable descriptor at a request's data
+ * @md: a descriptor from iodma_md_alloc_reusable()
+ * @rq: a blk-mq request with data (read or write)
+ *
+ * Walks the request's bio_vecs: to the device for a write, from it
+ * otherwise. The request's pages stay valid until it is completed, which
+ * must come after the last complete of the prepare.
+ *
+ * Context: Any context (a blk-mq ->queue_rq()). Allocates nothing.
+ * Return: 0; -ENODATA for a request without data (a flush), with @md left
+ * empty; otherwise as iodma_md_set_bvecs().
+ */
+int iodma_md_set_request(struct iodma_md *md, struct request *rq)
+{
+	struct req_iterator iter;
+	struct bio_vec bv;
+	int err;
+
+	if (IS_ERR_OR_NULL(md) || !rq)
+		return -EINVAL;
+	err = iodma_core_md_reset(md, rq_data_dir(rq) == WRITE ?
+				  DMA_TO_DEVICE : DMA_FROM_DEVICE);
+	if (err)
+		return err;
+	if (!blk_rq_nr_phys_segments(rq) || !blk_rq_bytes(rq))
+		return -ENODATA;
+	rq_for_each_bvec(bv, rq, iter) {
+		err = iodma_md_add_bvec(md, &bv);
+		if (err)
+			return err;
+	}
+	return 0;
+}
+EXPORT_SYMBOL_NS_GPL(iodma_md_set_request, IODMA);
+#endif
+
+/**
  * iodma_md_get() - take a reference on a descriptor
  * @md: the descriptor; NULL or an ERR_PTR() is ignored
  *
@@ -188,7 +301,8 @@ EXPORT_SYMBOL_NS_GPL(iodma_md_put, IODMA);
  * @md: the descriptor
  *
  * Context: Any context.
- * Return: its length in bytes, fixed at creation; 0 for NULL.
+ * Return: its length in bytes, fixed at creation (for a reusable
+ * descriptor: as last pointed, 0 while empty); 0 for NULL.
  */
 u64 iodma_md_length(const struct iodma_md *md)
 {

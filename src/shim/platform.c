@@ -234,6 +234,20 @@ void iodma_plat_dev_query(void *dev, struct iodma_plat_dev_info *info)
 				       phys_to_dma(d, iodma_low_zone_last));
 }
 
+void iodma_plat_dev_read_key(void *dev, struct iodma_plat_dev_key *key)
+{
+	struct device *d = dev;
+
+	key->word[0] = dma_get_mask(d);
+	key->word[1] = d->bus_dma_limit;
+	key->word[2] = d->coherent_dma_mask;
+	key->word[3] = dma_get_max_seg_size(d);
+	key->word[4] = dma_get_seg_boundary(d);
+	key->word[5] = (uintptr_t)iommu_get_domain_for_dev(d);
+	key->word[6] = (uintptr_t)get_dma_ops(d);
+	key->word[7] = dev_is_dma_coherent(d);
+}
+
 int iodma_plat_kva_kind(const void *kva, unsigned long long len,
 			unsigned long long *phys)
 {
@@ -450,6 +464,41 @@ void iodma_plat_unmap(void *dev, void *state, int dir, unsigned int attrs)
 
 	iodma_live_add(IODMA_LIVE_MAPPINGS, -1);
 	dma_unmap_sgtable(dev, &st->sgt, dir, iodma_attrs(attrs));
+}
+
+int iodma_plat_map_single(void *dev, unsigned long long phys,
+			  unsigned long long len, int dir, unsigned int attrs,
+			  unsigned long long *dma)
+{
+	struct iodma_plat_range range = { .addr = phys, .len = len };
+	dma_addr_t addr;
+	bool bounces;
+
+	if (iodma_should_fail())
+		return -ENOMEM;
+	bounces = iodma_direct_bounces(dev, &range, 1);
+	if (bounces && !iodma_bounce_reachable(dev))
+		return -EIO;	/* the core may use its own copy buffer */
+	addr = dma_map_page_attrs(dev, pfn_to_page(PHYS_PFN(phys)),
+				  offset_in_page(phys), len, dir,
+				  iodma_attrs(attrs));
+	/*
+	 * A full swiotlb, or IOVA space or IOMMU page tables short: worth a
+	 * retry. Anything else the platform cannot do for this device.
+	 */
+	if (dma_mapping_error(dev, addr))
+		return bounces || iodma_dev_translated(dev) ? -ENOMEM : -EIO;
+	*dma = addr;
+	iodma_live_add(IODMA_LIVE_MAPPINGS, 1);
+	return 0;
+}
+
+void iodma_plat_unmap_single(void *dev, unsigned long long dma,
+			     unsigned long long len, int dir,
+			     unsigned int attrs)
+{
+	iodma_live_add(IODMA_LIVE_MAPPINGS, -1);
+	dma_unmap_page_attrs(dev, dma, len, dir, iodma_attrs(attrs));
 }
 
 void iodma_plat_sync_mapping(void *dev, void *state, int dir, int for_cpu)

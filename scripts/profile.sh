@@ -1,0 +1,48 @@
+#!/usr/bin/env bash
+# Usage: profile.sh [KERNEL_LINE]   (default: the first line of scripts/lib/kernels.sh)
+# Where the instructions of one 4 KiB transfer go, iodma against raw (best)
+# and raw (typical), function by function: iodma_bench in profile mode
+# (iodma_bench.windows=N marks N cycles of each path and buffer kind) on
+# Debian's stock kernel, one vCPU, with the QEMU plugin
+# scripts/profile/insn-windows.c counting every instruction in the marked
+# windows; scripts/profile-report.py names them from the guest's
+# /proc/kallsyms. Instruction counts do not depend on the host's
+# load. Writes out/bench/<line>/profile.txt. Needs make bench's build of
+# the modules for that line (it runs this at its end), or builds them.
+# Environment: PROFILE_CONFIGS (default: direct swiotlb iommu-strict
+# iommu-lazy), PROFILE_WINDOWS (cycles per path, default 5).
+set -euo pipefail
+. "$(dirname "$0")/lib/common.sh"
+. "$(dirname "$0")/lib/kernels.sh"
+. "$(dirname "$0")/lib/bench-image.sh"
+need_pkgs qemu-system-x86 busybox-static cpio gcc rsync python3
+
+line=${1:-${IODMA_KERNELS[0]}}
+kernel_row "$line"
+read -r -a configs <<<"${PROFILE_CONFIGS:-direct swiotlb iommu-strict iommu-lazy}"
+out=$IODMA_TOP/out/bench/$line
+mkdir -p "$out/profile"
+{ read -r kdir; read -r kernel; } < <("$IODMA_TOP/scripts/stock-kernel.sh" "$line")
+
+plugin=$out/profile/insn-windows.so
+gcc -shared -fPIC -O2 -Wall -Wextra -Werror -fvisibility=hidden \
+	-o "$plugin" "$IODMA_TOP/scripts/profile/insn-windows.c" ||
+	die "the QEMU plugin did not build"
+if [ ! -f "$out/initramfs.cpio.gz" ] || [ ! -f "$out/module/iodma_bench.ko" ]; then
+	bench_image "$kdir" "$out"
+fi
+runs=()
+for cfg in "${configs[@]}"; do
+	d=$out/profile/$cfg
+	rm -f "$d/windows.log"
+	say "instruction profile [$line $cfg]"
+	IODMA_SMP=1 EDU_DMA_BITS=64 IODMA_PLUGIN="$plugin,out=$d/windows.log" \
+		IODMA_APPEND="iodma.run=bench-collect iodma.modargs=iodma_bench.windows=${PROFILE_WINDOWS:-5}" \
+		"$IODMA_TOP/scripts/run-qemu.sh" "$cfg" "$kernel" "$out/initramfs.cpio.gz" \
+		"$d" iodma,iodma_bench 900 || say "qemu [$line $cfg] did not exit cleanly"
+	runs+=("$cfg=$d")
+done
+python3 "$IODMA_TOP/scripts/profile-report.py" "${runs[@]}" |
+	tee "$out/profile.txt"
+rc=${PIPESTATUS[0]}
+[ "$rc" -eq 0 ] || die "the instruction profile is incomplete (FAIL lines above)"

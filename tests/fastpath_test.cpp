@@ -1,0 +1,341 @@
+// SPDX-License-Identifier: GPL-2.0
+// The fast path (issue 13, item 2): a prepared range that is one physical
+// range is mapped without a scatterlist, the device's limits are read again
+// only when its raw parameters changed, and a range that is one segment as
+// it stands is written by gen_segments without the walk. Each keeps every
+// SPEC.md check: these tests hold the fast cases to the same results as the
+// general ones, and count what the platform was asked to do.
+#include <arpa/inet.h>
+
+#include "xfer_fixture.h"
+
+namespace xfer {
+namespace {
+
+constexpr uint64_t kPage = fake::kPage;
+
+class FastPathTest : public XferTest {
+ protected:
+  // One 4 KiB range of every descriptor kind, each in one piece:
+  // kmalloc, one page of a vmalloc area, one page of a page array, one
+  // user page, one sg entry, a physical range.
+  std::vector<iodma_md*> one_piece_mds(unsigned dir) {
+    static fake::Page pg[2] = {{0x6000000}, {0x6003000}};
+    static void* pages[2] = {&pg[0], &pg[1]};
+    fake::add_ram(0x6000000, 0x4000);
+    fill(0x6000000, 0x4000, 3);
+    fake::map_user(0x50000000, {0x5000000, 0x5002000}, true);
+    fake::add_ram(0x5000000, 0x3000);
+    fill(0x5000000, 0x3000, 4);
+    static fake::SgTable t;
+    t.ents = {{0x7000000, 0x1800}, {0x7004000, 0x2000}};
+    fake::add_ram(0x7000000, 0x6000);
+    fill(0x7000000, 0x6000, 5);
+    std::vector<iodma_md*> mds;
+    mds.push_back(kva_md(0x100000, 0x2000, dir));
+    mds.push_back(vmalloc_md(0x400000, 2, dir));
+    iodma_core_md_desc d{IODMA_CORE_MD_PAGES, dir, nullptr, pages, 2};
+    d.len = 0x2000;
+    mds.push_back(make_md(d));
+    d = {IODMA_CORE_MD_USER, dir};
+    d.uaddr = 0x50000000;
+    d.len = 0x2000;
+    mds.push_back(make_md(d));
+    d = {IODMA_CORE_MD_SGTABLE, dir};
+    d.sgt = &t;
+    mds.push_back(make_md(d));
+    d = {IODMA_CORE_MD_PHYS, dir};
+    d.phys = 0x6000000;
+    d.len = 0x3000;
+    mds.push_back(make_md(d));
+    return mds;
+  }
+};
+
+// Every kind, every platform mode: a one-piece 4 KiB range is one single
+// mapping and one segment, the device reads the descriptor's bytes through
+// it, and after the first cycle neither the platform's allocator nor its
+// device query is called again.
+TEST_F(FastPathTest, OneRangeIsASingleMappingEveryKindAndMode) {
+  const std::vector<iodma_md*> mds = one_piece_mds(kToDev);
+  for (fake::Mode mode :
+       {fake::Mode::kDirect, fake::Mode::kSwiotlb, fake::Mode::kIommu}) {
+    dev_.mode = mode;
+    for (size_t k = 0; k < mds.size(); k++) {
+      iodma_md* md = mds[k];
+      iodma_cmd* c = cmd();
+      ASSERT_EQ(iodma_core_cmd_set_md(c, md, 0), 0);
+      // What the device must see: the bytes read_bytes reads before the
+      // fast path is involved (a general prepare of a longer range).
+      ASSERT_EQ(iodma_core_cmd_prepare(c, 0, 0, 0), 0);
+      std::vector<uint8_t> want(kPage);
+      ASSERT_EQ(iodma_core_cmd_read_bytes(c, 0, want.data(), kPage), kPage);
+      ASSERT_EQ(iodma_core_cmd_complete(c, 0), 0);
+      for (int i = 0; i < 3; i++) {
+        const long allocs = fake::total_allocs(), queries = fake::dev_queries();
+        const long singles = fake::single_maps(), maps = fake::map_calls();
+        ASSERT_EQ(iodma_core_cmd_prepare(c, 0, kPage, 0), 0);
+        EXPECT_EQ(fake::single_maps(), singles + 1)
+            << "mode " << static_cast<int>(mode) << " descriptor " << k;
+        EXPECT_EQ(fake::map_calls(), maps + 1);
+        EXPECT_FALSE(iodma_core_cmd_is_double_buffered(c));
+        const auto segs = gen_all(c, 4);
+        ASSERT_EQ(segs.size(), 1u);
+        EXPECT_EQ(segs[0].addr, fake::last_map_segments().at(0).first);
+        EXPECT_EQ(segs[0].len, kPage);
+        EXPECT_EQ(device_reads(segs), want);
+        ASSERT_EQ(iodma_core_cmd_complete(c, 0), 0);
+        EXPECT_EQ(fake::total_allocs(), allocs);
+        EXPECT_EQ(fake::dev_queries(), queries) << "limits queried again";
+        EXPECT_EQ(fake::live_mappings(), 0);
+      }
+    }
+  }
+}
+
+// Ranges of several physical ranges keep the scatterlist mapping, and
+// contiguous pages merged into one range take the single one.
+TEST_F(FastPathTest, SeveralRangesKeepTheScatterlistMapping) {
+  iodma_md* vm = vmalloc_md(0x400000, 3, kToDev);  // pages 0, 2, 5 apart
+  iodma_cmd* c = cmd();
+  ASSERT_EQ(iodma_core_cmd_set_md(c, vm, 0), 0);
+  const long singles = fake::single_maps(), maps = fake::map_calls();
+  ASSERT_EQ(iodma_core_cmd_prepare(c, 0, 2 * kPage, 0), 0);
+  EXPECT_EQ(fake::single_maps(), singles);
+  EXPECT_EQ(fake::map_calls(), maps + 1);
+  EXPECT_EQ(gen_all(c).size(), 2u);
+  ASSERT_EQ(iodma_core_cmd_complete(c, 0), 0);
+
+  static fake::Page pg[2] = {{0x6000000}, {0x6001000}};  // adjacent
+  static void* pages[2] = {&pg[0], &pg[1]};
+  fake::add_ram(0x6000000, 0x2000);
+  iodma_core_md_desc d{IODMA_CORE_MD_PAGES, kToDev, nullptr, pages, 2};
+  d.len = 0x2000;
+  iodma_cmd* c2 = cmd();
+  ASSERT_EQ(iodma_core_cmd_set_md(c2, make_md(d), 0), 0);
+  ASSERT_EQ(iodma_core_cmd_prepare(c2, 0, 0, 0), 0);
+  EXPECT_EQ(fake::single_maps(), singles + 1);
+  const auto segs = gen_all(c2);
+  ASSERT_EQ(segs.size(), 1u);
+  EXPECT_EQ(segs[0].addr, 0x6000000u);
+  EXPECT_EQ(segs[0].len, 0x2000u);
+  ASSERT_EQ(iodma_core_cmd_complete(c2, 0), 0);
+}
+
+// SPEC.md 10.1 on the fast path: limits a driver sets after creating its
+// commands bind the next prepare (the raw parameters are read at every
+// prepare and the device queried again when they changed), in the
+// physical ranges, the mapping and the segments.
+TEST_F(FastPathTest, LimitsChangedAfterCreateBindTheNextPrepare) {
+  iodma_md* md = kva_md(0x100000, 0x4000, kToDev);
+  iodma_cmd* c = cmd();
+  ASSERT_EQ(iodma_core_cmd_set_md(c, md, 0), 0);
+  ASSERT_EQ(iodma_core_cmd_prepare(c, 0, kPage, 0), 0);
+  EXPECT_EQ(gen_all(c).size(), 1u);
+  ASSERT_EQ(iodma_core_cmd_complete(c, 0), 0);
+
+  const long queries = fake::dev_queries(), keys = fake::dev_key_reads();
+  dev_.max_seg = 1024;
+  ASSERT_EQ(iodma_core_cmd_prepare(c, 0, kPage, 0), 0);
+  EXPECT_EQ(fake::dev_queries(), queries + 1);
+  EXPECT_EQ(fake::dev_key_reads(), keys + 1);
+  auto segs = gen_all(c);
+  ASSERT_EQ(segs.size(), 4u);
+  for (const auto& s : segs) EXPECT_EQ(s.len, 1024u);
+  ASSERT_EQ(iodma_core_cmd_complete(c, 0), 0);
+
+  dev_.max_seg = ~0ull;
+  dev_.seg_boundary = 0x800;
+  ASSERT_EQ(iodma_core_cmd_prepare(c, 0x400, 0x1000, 0), 0);
+  EXPECT_EQ(fake::dev_queries(), queries + 2);
+  segs = gen_all(c);
+  ASSERT_EQ(segs.size(), 3u);
+  for (const auto& s : segs)
+    EXPECT_EQ(s.addr / 0x800, (s.addr + s.len - 1) / 0x800) << "crosses";
+  ASSERT_EQ(iodma_core_cmd_complete(c, 0), 0);
+
+  dev_.seg_boundary = 0;
+  dev_.dma_mask = 0xfffff;  // below the buffer: the copy buffer takes it
+  dev_.cb_phys = 0x10000;
+  dev_.cb_size = 0x10000;
+  ASSERT_EQ(iodma_core_cmd_prepare(c, 0, kPage, 0), 0);
+  EXPECT_EQ(fake::dev_queries(), queries + 3);
+  EXPECT_TRUE(iodma_core_cmd_is_double_buffered(c));
+  segs = gen_all(c);
+  ASSERT_EQ(segs.size(), 1u);
+  EXPECT_LE(segs[0].addr + segs[0].len - 1, 0xfffffu);
+  EXPECT_EQ(device_reads(segs), expect_pattern(0, kPage, 1));
+  ASSERT_EQ(iodma_core_cmd_complete(c, 0), 0);
+
+  // Unchanged parameters: the key is read, the device is not queried.
+  ASSERT_EQ(iodma_core_cmd_prepare(c, 0, kPage, 0), 0);
+  EXPECT_EQ(fake::dev_queries(), queries + 3);
+  ASSERT_EQ(iodma_core_cmd_complete(c, 0), 0);
+}
+
+// A single range that the spec cuts is still one mapping, and the walk
+// cuts it; one the spec refuses (ITERATE_ONLY, misaligned) fails at
+// gen_segments as before.
+TEST_F(FastPathTest, SpecCutsAndChecksStayOnASingleMapping) {
+  iodma_md* md = kva_md(0x100000, 0x4000, kToDev);
+  iodma_core_spec s = spec();
+  s.max_segment_size = 1000;
+  iodma_cmd* c = cmd(s);
+  ASSERT_EQ(iodma_core_cmd_set_md(c, md, 0), 0);
+  const long singles = fake::single_maps();
+  ASSERT_EQ(iodma_core_cmd_prepare(c, 0, kPage, 0), 0);
+  EXPECT_EQ(fake::single_maps(), singles + 1);
+  auto segs = gen_all(c, 1);
+  ASSERT_EQ(segs.size(), 5u);
+  EXPECT_EQ(segs[4].len, 96u);
+  ASSERT_EQ(iodma_core_cmd_complete(c, 0), 0);
+
+  s = spec();
+  s.mapping = 0x40;  // MAPPED | ITERATE_ONLY
+  s.alignment = 256;
+  iodma_cmd* it = cmd(s);
+  ASSERT_EQ(iodma_core_cmd_set_md(it, md, 0), 0);
+  ASSERT_EQ(iodma_core_cmd_prepare(it, 16, 512, 0), 0);
+  iodma_plat_range out[2] = {{1, 2}, {3, 4}};
+  unsigned long long off = 0;
+  unsigned n = 2;
+  EXPECT_EQ(iodma_core_cmd_gen_segments(it, &off, out, &n), -IODMA_EINVAL);
+  EXPECT_EQ(off, 0u);
+  EXPECT_EQ(n, 2u);
+  EXPECT_EQ(out[0].addr, 1u);
+  ASSERT_EQ(iodma_core_cmd_complete(it, 0), 0);
+}
+
+// gen_segments' argument checks, offsets, formats and a refusing custom
+// writer on a range that is one segment.
+bool refuse_all(void*, uint32_t, uint64_t, uint64_t, void* ctx) {
+  ++*static_cast<int*>(ctx);
+  return false;
+}
+
+TEST_F(FastPathTest, GenSegmentsOfOneSegmentKeepsEveryCheck) {
+  iodma_md* md = kva_md(0x100000, 0x4000, kToDev);
+  iodma_cmd* c = cmd(spec(2));  // BIG32
+  ASSERT_EQ(iodma_core_cmd_set_md(c, md, 0), 0);
+  unsigned long long off = 0;
+  unsigned n = 1;
+  uint32_t seg[4] = {7, 7, 7, 7};
+  EXPECT_EQ(iodma_core_cmd_gen_segments(c, &off, seg, &n), -IODMA_ENODATA);
+  ASSERT_EQ(iodma_core_cmd_prepare(c, 0x10, 0x800, 0), 0);
+  n = 0;
+  EXPECT_EQ(iodma_core_cmd_gen_segments(c, &off, seg, &n), -IODMA_EINVAL);
+  n = 1;
+  EXPECT_EQ(iodma_core_cmd_gen_segments(c, &off, nullptr, &n), -IODMA_EINVAL);
+  EXPECT_EQ(iodma_core_cmd_gen_segments(c, &off, seg, nullptr), -IODMA_EINVAL);
+  EXPECT_EQ(seg[0], 7u);
+  ASSERT_EQ(iodma_core_cmd_gen_segments(c, &off, seg, &n), 0);
+  EXPECT_EQ(n, 1u);
+  EXPECT_EQ(off, 0x800u);
+  EXPECT_EQ(ntohl(seg[0]), 0x100010u);
+  EXPECT_EQ(ntohl(seg[1]), 0x800u);
+  EXPECT_EQ(seg[2], 7u);
+  EXPECT_EQ(iodma_core_cmd_gen_segments(c, &off, seg, &n), -IODMA_ERANGE);
+  // From inside the range: the rest of it.
+  off = 0x300;
+  n = 4;
+  ASSERT_EQ(iodma_core_cmd_gen_segments(c, &off, seg, &n), 0);
+  EXPECT_EQ(n, 1u);
+  EXPECT_EQ(ntohl(seg[0]), 0x100310u);
+  EXPECT_EQ(ntohl(seg[1]), 0x500u);
+  // And from the start again.
+  off = 0;
+  ASSERT_EQ(iodma_core_cmd_gen_segments(c, &off, seg, &n), 0);
+  EXPECT_EQ(ntohl(seg[1]), 0x800u);
+  iodma_core_stats st{};
+  iodma_core_cmd_stats(c, &st);
+  EXPECT_EQ(st.gen_calls, 3u);
+  EXPECT_EQ(st.segments, 3u);
+  ASSERT_EQ(iodma_core_cmd_complete(c, 0), 0);
+
+  int refused = 0;
+  iodma_core_spec s = spec(7);
+  s.seg_fn = reinterpret_cast<void*>(&refuse_all);
+  s.seg_ctx = &refused;
+  iodma_cmd* cu = cmd(s);
+  ASSERT_EQ(iodma_core_cmd_set_md(cu, md, 0), 0);
+  ASSERT_EQ(iodma_core_cmd_prepare(cu, 0, kPage, 0), 0);
+  off = 0;
+  n = 3;
+  EXPECT_EQ(iodma_core_cmd_gen_segments(cu, &off, seg, &n), -IODMA_EOVERFLOW);
+  EXPECT_EQ(refused, 1);
+  EXPECT_EQ(off, 0u);
+  EXPECT_EQ(n, 3u);
+  ASSERT_EQ(iodma_core_cmd_complete(cu, 0), 0);
+}
+
+// A single mapping through swiotlb: synchronize hands the bounce to the
+// CPU and back, read/write bytes act on what the device sees, and
+// FORCE_DOUBLE_BUFFER moves it to a copy buffer, unmapping it once.
+TEST_F(FastPathTest, SingleMappingSynchronizesAndMovesToACopyBuffer) {
+  dev_.mode = fake::Mode::kSwiotlb;
+  dev_.coherent = false;
+  iodma_md* md = kva_md(0x100000, 0x4000, kBidi);
+  iodma_core_spec s = spec();
+  iodma_cmd* c = cmd(s);
+  ASSERT_EQ(iodma_core_cmd_set_md(c, md, 0), 0);
+  ASSERT_EQ(iodma_core_cmd_prepare(c, 0x1000, kPage, 0), 0);
+  EXPECT_EQ(fake::live_mappings(), 1);
+  auto segs = gen_all(c);
+  ASSERT_EQ(segs.size(), 1u);
+  EXPECT_GE(segs[0].addr, fake::kSwiotlbBase);
+  device_writes(segs, 9);
+  fake::clear_cache_ops();
+  ASSERT_EQ(iodma_core_cmd_synchronize(c, IODMA_CORE_SYNC_FOR_CPU), 0);
+  EXPECT_FALSE(fake::cache_ops().empty()) << "no maintenance for the CPU";
+  EXPECT_EQ(ram_bytes(0x101000, kPage), expect_pattern(0, kPage, 9));
+  std::vector<uint8_t> b(16, 0xab);
+  ASSERT_EQ(iodma_core_cmd_write_bytes(c, 0, b.data(), b.size()), 16u);
+  ASSERT_EQ(iodma_core_cmd_synchronize(c, IODMA_CORE_SYNC_FOR_DEVICE), 0);
+  std::vector<uint8_t> seen(16);
+  ASSERT_TRUE(fake::device_read(&dev_, segs[0].addr, seen.data(), 16));
+  EXPECT_EQ(seen, b);
+
+  ASSERT_EQ(
+      iodma_core_cmd_synchronize(
+          c, IODMA_CORE_SYNC_FOR_DEVICE | IODMA_CORE_SYNC_FORCE_DOUBLE_BUFFER),
+      0);
+  EXPECT_TRUE(iodma_core_cmd_is_double_buffered(c));
+  EXPECT_EQ(fake::live_mappings(), 0);
+  segs = gen_all(c);
+  ASSERT_EQ(segs.size(), 1u);
+  ASSERT_TRUE(fake::device_read(&dev_, segs[0].addr, seen.data(), 16));
+  EXPECT_EQ(seen, b);
+  ASSERT_EQ(iodma_core_cmd_complete(c, 0), 0);
+  EXPECT_EQ(fake::live_cb_blocks(), 0);
+}
+
+// A failing single mapping leaves the command as it was; a swiotlb pool
+// the device cannot reach (-EIO) sends a single range to the copy buffer.
+TEST_F(FastPathTest, SingleMappingFailuresLeaveNothingBehind) {
+  iodma_md* md = kva_md(0x100000, 0x4000, kToDev);
+  iodma_cmd* c = cmd();
+  ASSERT_EQ(iodma_core_cmd_set_md(c, md, 0), 0);
+  fake::fail_nth_map(0, -IODMA_ENOMEM);
+  EXPECT_EQ(iodma_core_cmd_prepare(c, 0, kPage, 0), -IODMA_ENOMEM);
+  unsigned long long o, l;
+  EXPECT_EQ(iodma_core_cmd_prepared_range(c, &o, &l), -IODMA_ENODATA);
+  EXPECT_EQ(fake::live_mappings(), 0);
+  ASSERT_EQ(iodma_core_cmd_prepare(c, 0, kPage, 0), 0);
+  ASSERT_EQ(iodma_core_cmd_complete(c, 0), 0);
+  EXPECT_EQ(iodma_core_cmd_complete(c, 0), -IODMA_ENODATA);
+
+  dev_.mode = fake::Mode::kSwiotlb;
+  dev_.dma_mask = 0xffffff;  // below swiotlb's pool, above the buffer
+  const long singles = fake::single_maps();
+  ASSERT_EQ(iodma_core_cmd_prepare(c, 0, kPage, 0), 0);
+  EXPECT_EQ(fake::single_maps(), singles + 1);
+  EXPECT_EQ(fake::last_map_result(), -IODMA_EIO);
+  EXPECT_TRUE(iodma_core_cmd_is_double_buffered(c));
+  const auto segs = gen_all(c);
+  ASSERT_EQ(segs.size(), 1u);
+  EXPECT_EQ(device_reads(segs), expect_pattern(0, kPage, 1));
+  ASSERT_EQ(iodma_core_cmd_complete(c, 0), 0);
+}
+
+}  // namespace
+}  // namespace xfer
