@@ -2,8 +2,9 @@
 /*
  * KUnit: fault injection. For each descriptor kind and mode, count the
  * fallible platform calls (allocation, pin, mapping, copy-buffer block) of
- * the prepare, synchronize(FORCE_DOUBLE_BUFFER) and complete paths, then
- * fail each one in turn on a fresh command: the call returns the
+ * the prepare, synchronize(FORCE_DOUBLE_BUFFER), complete and
+ * reserve_copy_buffer paths, then fail each one in turn on a fresh
+ * command: the call returns the
  * documented error and the command is as before. Nothing is left behind:
  * iodma's live counts of mappings, copy-buffer blocks and pinned pages are
  * as before the failed call, and its allocations once the command is
@@ -231,7 +232,8 @@ static void fault_test(struct kunit *test)
 	const struct fault_case *c = test->param_value;
 	struct device *dev = iodma_kunit_edu_dev(test);
 	struct fbuf *b = fbuf_make(test, c->kind);
-	unsigned int sites_prep, sites_sync, sites_comp, injected = 0, leaks = 0;
+	unsigned int sites_prep, sites_sync, sites_comp, sites_rsv;
+	unsigned int injected = 0, leaks = 0;
 	unsigned int bits = 0;	/* the copy-buffer cases' engine reach */
 	struct iodma_test_live base, before, after, end;
 	struct iodma_cmd *cmd;
@@ -326,9 +328,34 @@ static void fault_test(struct kunit *test)
 		leaks += pinned + leaked(test, "sync", i, &base, &before,
 					 &after, &end);
 	}
+	/* reserve_copy_buffer: -ENOMEM, nothing held, the old one kept. */
+	cmd = fresh(test, dev, bits, b);
+	iodma_test_fault(true, -1);
+	KUNIT_ASSERT_EQ(test, 0, iodma_cmd_reserve_copy_buffer(cmd, LEN));
+	sites_rsv = iodma_test_fault(false, -1);
+	iodma_cmd_destroy(cmd);
+	KUNIT_EXPECT_GT(test, sites_rsv, 0U);
+	for (i = 0; i < sites_rsv; i++) {
+		iodma_test_fault(true, -1);
+		iodma_test_live(&base);
+		cmd = fresh(test, dev, bits, b);
+		iodma_test_fault(true, i);
+		iodma_test_live(&before);
+		err = iodma_cmd_reserve_copy_buffer(cmd, LEN);
+		iodma_test_live(&after);
+		iodma_test_fault(true, -1);
+		injected++;
+		KUNIT_EXPECT_EQ_MSG(test, err, -ENOMEM, "reserve site %d", i);
+		iodma_cmd_destroy(cmd);
+		iodma_test_live(&end);
+		iodma_test_fault(false, -1);
+		leaks += leaked(test, "reserve", i, &base, &before, &after,
+				&end);
+	}
 	KUNIT_EXPECT_EQ(test, leaks, 0U);
 	kunit_info(test, "faults sites=%u injected=%u leaks=%u\n",
-		   sites_prep + sites_sync + sites_comp, injected, leaks);
+		   sites_prep + sites_sync + sites_comp + sites_rsv, injected,
+		   leaks);
 }
 
 static struct kunit_case iodma_fault_cases[] = {

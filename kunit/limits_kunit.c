@@ -787,6 +787,69 @@ static void limits_cb_address_bits_test(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, iodma_cmd_complete(cmd, 0), -ENODATA);
 }
 
+static void fault_off_action(void *unused)
+{
+	iodma_test_fault(false, -1);
+}
+
+/*
+ * A reserved copy buffer (iodma_cmd_reserve_copy_buffer(), for I/O paths
+ * that must not allocate): 50 forced double bufferings of CB_LEN hold no
+ * copy-buffer block beyond the reservation's, the statistics count them as
+ * served by it, and the data goes both ways each time; releasing it
+ * leaves nothing; while prepared it is -EBUSY.
+ */
+static void limits_reserved_cb_test(struct kunit *test)
+{
+	struct device *dev = shared_edu(test);
+	struct iodma_spec spec = { .format = IODMA_FMT_HOST64 };
+	u8 *buf = kunit_kmalloc(test, CB_LEN, GFP_KERNEL);
+	struct iodma_test_live base, held, now;
+	struct iodma_core_stats s0, s1;
+	struct segs *sl = tsegs(test);
+	struct iodma_cmd *cmd;
+	size_t bad;
+	int i, err;
+
+	KUNIT_ASSERT_NOT_NULL(test, buf);
+	cmd = tcmd(test, dev, &spec);
+	give_md(test, cmd, iodma_md_from_kva(buf, CB_LEN, DMA_BIDIRECTIONAL,
+					     GFP_KERNEL));
+	at_end(test, fault_off_action, NULL);
+	iodma_test_fault(true, -1);	/* count, fail nothing */
+	iodma_test_live(&base);
+	KUNIT_ASSERT_EQ(test, iodma_cmd_reserve_copy_buffer(cmd, CB_LEN), 0);
+	iodma_test_live(&held);
+	KUNIT_EXPECT_GT(test, held.cb_blocks, base.cb_blocks);
+	KUNIT_ASSERT_EQ(test, 0, iodma_stats_read(dev, &s0));
+	for (i = 0; i < 50; i++) {
+		fill(buf, CB_LEN, 0, 1);
+		KUNIT_ASSERT_EQ(test, iodma_cmd_prepare(cmd, 0, 0, 0), 0);
+		KUNIT_EXPECT_EQ(test, iodma_cmd_reserve_copy_buffer(cmd, 0),
+				-EBUSY);
+		err = iodma_cmd_synchronize(cmd, IODMA_SYNC_FORCE_DOUBLE_BUFFER);
+		KUNIT_ASSERT_EQ(test, err, 0);
+		KUNIT_EXPECT_TRUE(test, iodma_cmd_is_double_buffered(cmd));
+		iodma_test_live(&now);
+		KUNIT_EXPECT_EQ_MSG(test, now.cb_blocks, held.cb_blocks,
+				    "round %d: blocks beyond the reservation",
+				    i);
+		round_trip(test, dev, cmd, sl, CB_LEN);
+		bad = first_bad(buf, CB_LEN, 0, 2);
+		KUNIT_ASSERT_EQ_MSG(test, bad, (size_t)CB_LEN,
+				    "round %d: byte %zu after complete", i,
+				    bad);
+	}
+	iodma_test_live(&now);
+	KUNIT_EXPECT_EQ(test, now.cb_blocks, held.cb_blocks);
+	KUNIT_ASSERT_EQ(test, 0, iodma_stats_read(dev, &s1));
+	KUNIT_EXPECT_EQ(test, s1.cb_engaged - s0.cb_engaged, 50ULL);
+	KUNIT_EXPECT_EQ(test, s1.cb_reserved - s0.cb_reserved, 50ULL);
+	KUNIT_EXPECT_EQ(test, iodma_cmd_reserve_copy_buffer(cmd, 0), 0);
+	iodma_test_live(&now);
+	KUNIT_EXPECT_EQ(test, now.cb_blocks, base.cb_blocks);
+}
+
 /* ---------------------------------------------------------------------
  * 5. A user descriptor belongs to the process that created it.
  */
@@ -1613,6 +1676,11 @@ static long ep_pool_put_cmd(struct epfx *f)
 	return 0;
 }
 
+static long ep_reserve_cb(struct epfx *f)
+{
+	return iodma_cmd_reserve_copy_buffer(EP_CMD, PAGE_SIZE);
+}
+
 static long ep_pool_destroy(struct epfx *f)
 {
 	iodma_pool_destroy(EP_POOL);
@@ -1645,6 +1713,7 @@ static const struct ep_case ep_cases[] = {
 	{ "cmd_write_bytes", 0, ep_write },
 	{ "cmd_prepared_range", -EINVAL, ep_prepared_range },
 	{ "cmd_is_double_buffered", 0, ep_double_buffered },
+	{ "cmd_reserve_copy_buffer", -EINVAL, ep_reserve_cb },
 	{ "cmd_getters", 0, ep_getters },
 	{ "pool_get", 0, ep_pool_get },
 	{ "pool_get_wait", 0, ep_pool_get_wait },
@@ -1879,6 +1948,7 @@ static struct kunit_case iodma_limits_cases[] = {
 	KUNIT_CASE_PARAM(limits_write_ro_user_test, ro_gen_params),
 	KUNIT_CASE_PARAM(limits_sync_range_test, sync_gen_params),
 	KUNIT_CASE(limits_cb_address_bits_test),
+	KUNIT_CASE(limits_reserved_cb_test),
 	KUNIT_CASE_PARAM(limits_foreign_mm_test, mm_gen_params),
 	KUNIT_CASE_PARAM(limits_phys_not_ram_test, phys_gen_params),
 	KUNIT_CASE_PARAM(limits_subpage_test, sub_gen),

@@ -206,6 +206,7 @@ size_t iodma_cmd_write_bytes(struct iodma_cmd *cmd, u64 offset,
 int iodma_cmd_prepared_range(const struct iodma_cmd *cmd, u64 *offset,
 			     u64 *length);
 bool iodma_cmd_is_double_buffered(const struct iodma_cmd *cmd);
+int iodma_cmd_reserve_copy_buffer(struct iodma_cmd *cmd, size_t bytes);
 
 /* Effective values of the current spec, defaults resolved. */
 enum iodma_format iodma_cmd_format(const struct iodma_cmd *cmd);

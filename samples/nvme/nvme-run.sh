@@ -60,6 +60,16 @@ nvme_disk() {
 }
 
 stats() { cat "/sys/block/$1/iodma_stats" 2>/dev/null; }
+# shellcheck disable=SC2046 # "... unreserved_tags N": the tenth word
+unreserved_of() { set -- $(stats "$1"); echo "${10:-0}"; }
+# iodma's own counters for a device (debugfs), "<engaged> <reserved>":
+# preparations that took a copy buffer, and those the command's reserved
+# one served without allocating.
+mount -t debugfs none /sys/kernel/debug 2>/dev/null
+cb_counts() {
+	sed -n "s/^device=$1 .* copy_buffer_engaged=\([0-9]*\) .* copy_buffer_reserved=\([0-9]*\) .*/\1 \2/p" \
+		/sys/kernel/debug/iodma/devices 2>/dev/null
+}
 # shellcheck disable=SC2046 # "ios N bounced M sgl S": the fourth word
 bounced_of() { set -- $(stats "$1"); echo "${4:-0}"; }
 
@@ -84,8 +94,10 @@ k=0
 for mode in $modes; do
 	sgl=0 bits=0
 	case $mode in sgl*) sgl=1 ;; esac
-	case $mode in */28) bits=28 ;; esac
-	if ! insmod $MOD sgl=$sgl address_bits=$bits; then
+	qd=64
+	# A 28-bit reach: the tags' copy buffers come from below 256 MiB.
+	case $mode in */28) bits=28 qd=16 ;; esac
+	if ! insmod $MOD sgl=$sgl address_bits=$bits queue_depth=$qd; then
 		result read "$mode" - 0 0 0 FAIL
 		result write "$mode" - 0 0 0 FAIL
 		continue
@@ -102,6 +114,7 @@ for mode in $modes; do
 	for op in read write; do
 		log "$mode: $op"
 		b0=$(bounced_of "$disk")
+		c0=$(cb_counts $DATA)
 		if [ $op = read ]; then
 			out=$(nvme-demo read "/dev/$disk" 1 0 "$READ_LEN" 2>/dev/console)
 		else
@@ -109,6 +122,7 @@ for mode in $modes; do
 		fi
 		rc=$?
 		b1=$(bounced_of "$disk")
+		c1=$(cb_counts $DATA)
 		bounced=$((b1 - b0))
 		cb=no
 		[ "$bounced" -gt 0 ] && cb=yes
@@ -124,6 +138,18 @@ for mode in $modes; do
 		prp* | */28) [ $cb = yes ] || st=FAIL ;;
 		sgl) [ $cb = no ] || st=FAIL ;;
 		esac
+		# Every copy buffer was a tag's reserved one: nothing was
+		# allocated per I/O (iodma's counters, not the driver's).
+		# shellcheck disable=SC2086 # "<engaged> <reserved>" twice
+		set -- $c0 $c1
+		if [ $# -ne 4 ]; then
+			log "$mode $op: no iodma counters for $DATA"
+			st=FAIL
+		elif [ $(($3 - $1)) -ne $(($4 - $2)) ] ||
+			[ "$(unreserved_of "$disk")" != 0 ]; then
+			log "$mode $op: copy buffers $(($3 - $1)), reserved $(($4 - $2)), $(stats "$disk")"
+			st=FAIL
+		fi
 		result $op "$mode" $cb "${bytes:-0}" "${ios:-0}" $bounced $st
 	done
 	log "$mode: $(stats "$disk")"

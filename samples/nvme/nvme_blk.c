@@ -95,7 +95,10 @@ static const struct blk_mq_ops inv_mq_ops = {
 	.exit_request = inv_exit_request,
 };
 
-/* I/O statistics: "ios <n> bounced <n>", summed over the queues. */
+/*
+ * I/O statistics: "ios <n> bounced <n> sgl <0|1> reserve <bytes per tag>
+ * unreserved_tags <n>", summed over the queues.
+ */
 static ssize_t iodma_stats_show(struct device *d, struct device_attribute *a,
 				char *buf)
 {
@@ -111,8 +114,10 @@ static ssize_t iodma_stats_show(struct device *d, struct device_attribute *a,
 		bounced += q->bounced;
 		spin_unlock_irq(&q->sq_lock);
 	}
-	return sysfs_emit(buf, "ios %llu bounced %llu sgl %d\n", ios, bounced,
-			  dev->use_sgl);
+	return sysfs_emit(buf,
+			  "ios %llu bounced %llu sgl %d reserve %u unreserved_tags %d\n",
+			  ios, bounced, dev->use_sgl, dev->cb_reserve,
+			  atomic_read(&dev->cb_unreserved));
 }
 static DEVICE_ATTR_RO(iodma_stats);
 

@@ -107,6 +107,18 @@ int inv_dma_init_iod(struct inv_dev *dev, struct inv_iod *iod, int node)
 	err = iodma_cmd_set_md(iod->cmd, iod->md, false);
 	if (err)
 		goto out_destroy_cmd;
+	/*
+	 * The tag's own copy buffer: a request that needs one takes it and
+	 * allocates nothing. Short of memory below the reach, the tag goes
+	 * without, and such a request allocates its copy buffer at prepare.
+	 */
+	if (dev->cb_reserve) {
+		err = iodma_cmd_reserve_copy_buffer(iod->cmd, dev->cb_reserve);
+		if (err == -ENOMEM)
+			atomic_inc(&dev->cb_unreserved);
+		else if (err)
+			goto out_destroy_cmd;
+	}
 	iod->list = dma_alloc_coherent(d, INV_CTRL_PAGE, &iod->list_dma,
 				       GFP_KERNEL);
 	if (!iod->list) {

@@ -64,6 +64,8 @@ struct inv_dev {
 	u64 capacity;		/* in logical blocks */
 	bool vwc;		/* volatile write cache: flush means something */
 	bool use_sgl;
+	u32 cb_reserve;		/* copy buffer bytes each tag keeps, or 0 */
+	atomic_t cb_unreserved;	/* tags that could not keep one */
 	int instance;
 	struct blk_mq_tag_set tagset;
 	struct gendisk *disk;

@@ -32,6 +32,10 @@ MODULE_PARM_DESC(address_bits,
 static uint io_queues = 2;
 module_param(io_queues, uint, 0444);
 MODULE_PARM_DESC(io_queues, "I/O queue pairs wanted (1-4)");
+static uint cb_reserve_kib = 128;
+module_param(cb_reserve_kib, uint, 0444);
+MODULE_PARM_DESC(cb_reserve_kib,
+		 "copy buffer kept per tag where requests may need one (PRP, narrowed address bits); 0 = allocate per request");
 static uint queue_depth = 64;
 module_param(queue_depth, uint, 0444);
 MODULE_PARM_DESC(queue_depth, "entries per I/O queue (2-1024)");
@@ -312,6 +316,16 @@ static int inv_probe(struct pci_dev *pdev, const struct pci_device_id *id)
 	err = inv_identify(dev);
 	if (err)
 		goto out_disable;
+	/*
+	 * Where a request may need iodma's copy buffer (a PRP gap, memory
+	 * beyond a narrowed reach), every tag keeps one, and no request is
+	 * larger: the I/O path then never allocates.
+	 */
+	if (cb_reserve_kib && (!dev->use_sgl || address_bits)) {
+		dev->max_bytes = clamp_t(u32, round_down(cb_reserve_kib, 4) * SZ_1K,
+					 INV_CTRL_PAGE, dev->max_bytes);
+		dev->cb_reserve = dev->max_bytes;
+	}
 	err = inv_dma_setup(dev, address_bits);
 	if (err) {
 		dev_err(&pdev->dev, "iodma refuses the spec: %d\n", err);
@@ -325,10 +339,11 @@ static int inv_probe(struct pci_dev *pdev, const struct pci_device_id *id)
 	if (err)
 		goto out_queues;
 	dev_info(&pdev->dev,
-		 "%s: %llu blocks of %u bytes, %u I/O queues of %u, %s, max %u KiB%s\n",
+		 "%s: %llu blocks of %u bytes, %u I/O queues of %u, %s, max %u KiB, copy buffer kept per tag %u KiB%s\n",
 		 dev->disk->disk_name, dev->capacity, 1u << dev->lba_shift,
 		 dev->nr_io_queues, dev->queues[1].depth,
 		 dev->use_sgl ? "SGL" : "PRP", dev->max_bytes >> 10,
+		 dev->cb_reserve >> 10,
 		 address_bits ? ", narrowed address bits" : "");
 	return 0;
 

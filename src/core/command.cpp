@@ -51,6 +51,7 @@ Command::~Command() {
     nest_ = 1;
     (void)complete(0);
   }
+  free_reserve();
   if (md_ != nullptr) md_->put();
   // Its counts stay with its device's; the device stays referenced while
   // a reader may name it.

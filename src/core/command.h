@@ -44,6 +44,10 @@ struct DevKey {
 //    range mapped without a scatterlist (dev_list_ has one range).
 //    one_seg_: the walk from offset 0 emits exactly dev_list_'s one range,
 //    unchanged (gen_segments writes it directly).
+//  - rsv_blocks_ holds rsv_count_ copy-buffer blocks of rsv_block_ bytes,
+//    allocated for both directions, from reserve_copy_buffer() to destroy;
+//    cb_reserved_: the prepared range's copy buffer is the first of them
+//    (complete keeps them), and the cb_ pools have room for all of them.
 //  - The walker_ stays within dev_list_ and is only moved by gen_segments.
 //  - From create to destroy the command is in the statistics registry
 //    (link_), under its device; stats_ counts its operations.
@@ -86,6 +90,9 @@ class Command {
   size_t read_bytes(u64 offset, void* buf, size_t len);
   size_t write_bytes(u64 offset, const void* buf, size_t len);
   [[nodiscard]] int prepared_range(u64* offset, u64* length) const;
+  // Copy buffer kept for the command's lifetime (0 releases it).
+  [[nodiscard]] int reserve_copy_buffer(u64 bytes);
+  u64 reserved_copy_buffer() const { return rsv_block_ * rsv_count_; }
   bool double_buffered() const { return nest_ > 0 && via_ == Via::kCopy; }
   bool prepared() const { return nest_ > 0; }
 
@@ -131,6 +138,9 @@ class Command {
   [[nodiscard]] int map_device(u32 flags);
   void unmap_device(u32 attrs);
   [[nodiscard]] int alloc_copy_buffer();
+  [[nodiscard]] bool use_reserve();
+  void free_reserve();
+  void zero_cb(u64 pos, u64 len);
   void switch_to_copy_buffer(bool fill);
   void check_one_segment();
   [[nodiscard]] int gen_one(u64* offset, void* segments, u32* count);
@@ -188,6 +198,9 @@ class Command {
   u32 npinned_ = 0;
   u64 cb_block_ = 0;  // copy buffer block size
   u32 cb_count_ = 0;  // copy buffer blocks allocated
+  bool cb_reserved_ = false;
+  u64 rsv_block_ = 0;
+  u32 rsv_count_ = 0;
 
   // Reusable working memory.
   Pool<DevSeg> cpu_ranges_;
@@ -200,6 +213,7 @@ class Command {
   Pool<DevSeg> cb_segs_;
   Pool<u64> cb_starts_;
   DevSegList cb_list_;  // device ranges of the copy buffer
+  Pool<CopyBlock> rsv_blocks_;
 
   // Counted by the command's one user at a time; read by the registry.
   iodma_core_stats stats_{};

@@ -255,4 +255,9 @@ int iodma_core_cmd_is_double_buffered(const iodma_cmd* h) {
   return !bad(h) && from_handle(h)->double_buffered();
 }
 
+int iodma_core_cmd_reserve_copy_buffer(iodma_cmd* h, unsigned long long bytes) {
+  if (bad(h)) return iodma::kEINVAL;
+  return from_handle(h)->note(from_handle(h)->reserve_copy_buffer(bytes));
+}
+
 }  // extern "C"

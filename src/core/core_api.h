@@ -149,6 +149,13 @@ int iodma_core_cmd_prepared_range(const struct iodma_cmd *cmd,
 				  unsigned long long *offset,
 				  unsigned long long *length);
 int iodma_core_cmd_is_double_buffered(const struct iodma_cmd *cmd);
+/*
+ * Keep a copy buffer of @bytes with the command until it is destroyed or
+ * this is called again (0: none). 0, -EINVAL, -EBUSY (prepared), -ENOMEM
+ * (the old reservation kept), -EOPNOTSUPP (no copy buffer for this device).
+ */
+int iodma_core_cmd_reserve_copy_buffer(struct iodma_cmd *cmd,
+				       unsigned long long bytes);
 
 /*
  * Statistics (Documentation/observability.rst). Every command counts its
@@ -182,6 +189,7 @@ struct iodma_core_stats {
 	unsigned long long bytes_prepared; /* of each new preparation */
 	unsigned long long cb_engaged;	   /* preparations moved to a copy buffer */
 	unsigned long long cb_bytes;	   /* copied descriptor <-> copy buffer */
+	unsigned long long cb_reserved;	   /* engaged ones the reserved served */
 	unsigned long long syncs;	   /* successful synchronizes */
 	unsigned long long gen_calls;	   /* successful gen_segments calls */
 	unsigned long long segments;	   /* segments they emitted */

@@ -34,6 +34,12 @@ class Pool {
   }
   T* data() const { return data_; }
   u32 capacity() const { return cap_; }
+  void swap(Pool& o) {
+    T* d = data_;
+    const u32 c = cap_;
+    data_ = o.data_, cap_ = o.cap_;
+    o.data_ = d, o.cap_ = c;
+  }
 
  private:
   T* data_ = nullptr;

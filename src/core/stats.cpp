@@ -101,6 +101,7 @@ void add_stats(iodma_core_stats* to, const iodma_core_stats& from) {
   to->completes += from.completes;
   to->bytes_prepared += from.bytes_prepared;
   to->cb_engaged += from.cb_engaged;
+  to->cb_reserved += from.cb_reserved;
   to->cb_bytes += from.cb_bytes;
   to->syncs += from.syncs;
   to->gen_calls += from.gen_calls;

@@ -153,19 +153,35 @@ void Command::check_one_segment() {
        walk_detail::to_boundary(s.addr, spec_.segment_boundary) >= s.len);
 }
 
+namespace {
+
+// Blocks start naturally aligned: a block as large as the strictest of the
+// spec's alignments meets them all.
+u64 cb_alignment(const Spec& sp) {
+  return max_of(max_of(sp.alignment, sp.alignment_end),
+                max_of(sp.alignment_length, sp.alignment_internal));
+}
+
+// The block size of a copy buffer of `length` bytes: pages, doubled up to
+// the length (fewer blocks) and up to the spec's alignments.
+u64 cb_block_size(const Spec& sp, u32 page_shift, u64 length) {
+  u64 block = u64{1} << page_shift;
+  while (block < length && block < kMaxCopyBlock) block <<= 1;
+  while (block < cb_alignment(sp)) block <<= 1;
+  return block;
+}
+
+}  // namespace
+
 // Blocks of device-reachable memory for the prepared length that meet the
 // spec, or an error with nothing allocated: kENOMEM when memory is short
 // now, kEOPNOTSUPP when no copy buffer can ever meet the spec on this
-// device (SPEC.md 10.5). Does not touch the live state.
+// device (SPEC.md 10.5). The reserved copy buffer when it can serve.
+// Does not touch the live state.
 int Command::alloc_copy_buffer() {
   if (spec_.max_address < info_.cb_floor) return kEOPNOTSUPP;
-  u64 block = u64{1} << info_.page_shift;
-  while (block < length_ && block < kMaxCopyBlock) block <<= 1;
-  // Blocks start naturally aligned: make them as aligned as the spec needs.
-  const u64 need =
-      max_of(max_of(spec_.alignment, spec_.alignment_end),
-             max_of(spec_.alignment_length, spec_.alignment_internal));
-  while (block < need) block <<= 1;
+  if (use_reserve()) return kOk;
+  const u64 block = cb_block_size(spec_, info_.page_shift, length_);
   const u64 nblocks = (length_ + block - 1) / block;
   if (nblocks > kU32Max) return kENOMEM;
   const u32 n = static_cast<u32>(nblocks);
@@ -195,22 +211,99 @@ int Command::alloc_copy_buffer() {
   return kOk;
 }
 
+// The reserved blocks as the prepared range's copy buffer, when they are
+// enough, aligned enough and within today's spec (set_spec() may have
+// narrowed it since they were reserved). Allocates nothing.
+bool Command::use_reserve() {
+  if (rsv_count_ == 0 || rsv_block_ < cb_alignment(spec_)) return false;
+  const u64 n = (length_ + rsv_block_ - 1) / rsv_block_;
+  if (n > rsv_count_) return false;
+  for (u32 i = 0; i < n; i++) {
+    const CopyBlock& b = rsv_blocks_.data()[i];
+    cb_blocks_.data()[i] = b;
+    cb_segs_.data()[i] =
+        DevSeg{b.dma, min_of(rsv_block_, length_ - u64{i} * rsv_block_)};
+  }
+  cb_block_ = rsv_block_;
+  cb_list_ = make_list(cb_segs_.data(), cb_starts_.data(), static_cast<u32>(n));
+  if (!meets_spec_fast(spec_, cb_list_) && check_walk(spec_, cb_list_) != kOk)
+    return false;
+  cb_count_ = static_cast<u32>(n);
+  cb_reserved_ = true;
+  return true;
+}
+
+// Replace the reservation by blocks for `bytes` (none for 0), allocated
+// for both directions so that any preparation may use them. On error the
+// old reservation stays as it was.
+int Command::reserve_copy_buffer(u64 bytes) {
+  if (nest_ > 0) return kEBUSY;
+  if (bytes > spec_.max_transfer_size) return kEINVAL;
+  if (bytes == 0) {
+    free_reserve();
+    return kOk;
+  }
+  int err = refresh_device();  // the limits a driver set since
+  if (err != kOk) return err;
+  if (spec_.max_address < info_.cb_floor) return kEOPNOTSUPP;
+  const u64 block = cb_block_size(spec_, info_.page_shift, bytes);
+  const u64 nblocks = (bytes + block - 1) / block;
+  if (nblocks > kU32Max) return kENOMEM;
+  const u32 n = static_cast<u32>(nblocks);
+  Pool<CopyBlock> fresh;
+  if (!fresh.reserve(n, gfp_) || !cb_blocks_.reserve(n, gfp_) ||
+      !cb_segs_.reserve(n, gfp_) || !cb_starts_.reserve(n, gfp_))
+    return kENOMEM;
+  for (u32 i = 0; i < n; i++) {
+    err = iodma_plat_cb_alloc(dev_, block, IODMA_PLAT_BIDIRECTIONAL, gfp_,
+                              spec_.max_address, &fresh.data()[i]);
+    if (err != kOk) {
+      while (i-- > 0)
+        iodma_plat_cb_free(dev_, block, IODMA_PLAT_BIDIRECTIONAL,
+                           &fresh.data()[i]);
+      return err == kEIO ? kEOPNOTSUPP : kENOMEM;
+    }
+  }
+  free_reserve();
+  rsv_blocks_.swap(fresh);
+  rsv_block_ = block;
+  rsv_count_ = n;
+  return kOk;
+}
+
+void Command::free_reserve() {
+  for (u32 i = 0; i < rsv_count_; i++)
+    iodma_plat_cb_free(dev_, rsv_block_, IODMA_PLAT_BIDIRECTIONAL,
+                       &rsv_blocks_.data()[i]);
+  rsv_count_ = 0;
+  rsv_block_ = 0;
+}
+
 // Point the device at the copy buffer. A buffer the device may write is
 // always filled from the descriptor, so that bytes the device leaves alone
 // come back unchanged (CVE-2022-0854); one it only reads is filled unless
 // the caller said NO_SYNC (it is zeroed, never stale).
 void Command::switch_to_copy_buffer(bool fill) {
   stats_.cb_engaged++;
+  if (cb_reserved_) stats_.cb_reserved++;
   via_ = Via::kCopy;
   dev_list_ = cb_list_;
   fast_ = meets_spec_fast(spec_, dev_list_);
   check_one_segment();
-  if (fill || device_writes(dir_)) copy_md_to_cb(0, length_);
+  if (fill || device_writes(dir_))
+    copy_md_to_cb(0, length_);
+  else if (cb_reserved_)
+    zero_cb(0, length_);  // never an earlier transfer's bytes
   sync_cb(0, length_, false);
   walker_.reset();
 }
 
 void Command::free_copy_buffer() {
+  if (cb_reserved_) {  // kept for the next preparation
+    cb_reserved_ = false;
+    cb_count_ = 0;
+    return;
+  }
   for (u32 i = 0; i < cb_count_; i++)
     iodma_plat_cb_free(dev_, cb_block_, static_cast<int>(dir_),
                        &cb_blocks_.data()[i]);
@@ -436,6 +529,12 @@ void Command::copy_between(u64 pos, u64 len, bool to_cb) {
 }
 
 void Command::copy_md_to_cb(u64 pos, u64 len) { copy_between(pos, len, true); }
+
+void Command::zero_cb(u64 pos, u64 len) {
+  for_each_cb_piece(pos, len, [](u8* cb, u64, u64 n) {
+    __builtin_memset(cb, 0, static_cast<size_t>(n));
+  });
+}
 
 void Command::copy_cb_to_md(u64 pos, u64 len) { copy_between(pos, len, false); }
 

@@ -704,3 +704,35 @@ bool iodma_cmd_is_double_buffered(const struct iodma_cmd *cmd)
 	return iodma_core_cmd_is_double_buffered(cmd);
 }
 EXPORT_SYMBOL_NS_GPL(iodma_cmd_is_double_buffered, IODMA);
+
+/**
+ * iodma_cmd_reserve_copy_buffer() - keep a copy buffer with the command
+ * @cmd: the command, not prepared
+ * @bytes: how much to keep; 0 releases the reservation
+ *
+ * Beyond IOKit, for drivers whose I/O path must not allocate (blk-mq).
+ * iodma allocates the blocks now, below the spec's address_bits and the
+ * device's reach as they are now, mapped for both directions, and keeps
+ * them until the command is destroyed or this is called again. Every
+ * later preparation that needs a copy buffer (or is forced to one) of at
+ * most @bytes, within the spec then in force, uses them and allocates
+ * nothing; a larger one, or one the reserved blocks no longer suit after
+ * iodma_cmd_set_spec(), allocates its own as without a reservation. The
+ * blocks are refilled from the descriptor at every preparation, or zeroed
+ * for a to-device one with %IODMA_PREPARE_NO_SYNC: the device never sees
+ * an earlier transfer's bytes. iodma_cmd_clone() does not copy it; a
+ * command in a pool keeps it across iodma_pool_put().
+ *
+ * Context: Process context if the creation gfp may sleep; any context
+ * otherwise.
+ * Return: 0; -EINVAL for a bad @cmd or @bytes above the spec's
+ * max_transfer_size; -EBUSY while prepared; -ENOMEM when memory below the
+ * reach is short now (the previous reservation stays in force);
+ * -EOPNOTSUPP when no copy buffer can ever be had for this device and
+ * spec (permanent).
+ */
+int iodma_cmd_reserve_copy_buffer(struct iodma_cmd *cmd, size_t bytes)
+{
+	return iodma_core_cmd_reserve_copy_buffer(cmd, bytes);
+}
+EXPORT_SYMBOL_NS_GPL(iodma_cmd_reserve_copy_buffer, IODMA);

@@ -59,7 +59,7 @@ struct iodma_counter {
 
 /* Counter names, in the order of struct iodma_core_stats. */
 static void iodma_counters(const struct iodma_core_stats *s,
-			   struct iodma_counter c[11])
+			   struct iodma_counter c[12])
 {
 	c[0] = (struct iodma_counter){ "commands", s->commands };
 	c[1] = (struct iodma_counter){ "live", s->live };
@@ -68,10 +68,11 @@ static void iodma_counters(const struct iodma_core_stats *s,
 	c[4] = (struct iodma_counter){ "bytes_prepared", s->bytes_prepared };
 	c[5] = (struct iodma_counter){ "copy_buffer_engaged", s->cb_engaged };
 	c[6] = (struct iodma_counter){ "copy_buffer_bytes", s->cb_bytes };
-	c[7] = (struct iodma_counter){ "syncs", s->syncs };
-	c[8] = (struct iodma_counter){ "gen_segments_calls", s->gen_calls };
-	c[9] = (struct iodma_counter){ "segments", s->segments };
-	c[10] = (struct iodma_counter){ "abandoned_at_unbind", s->abandoned };
+	c[7] = (struct iodma_counter){ "copy_buffer_reserved", s->cb_reserved };
+	c[8] = (struct iodma_counter){ "syncs", s->syncs };
+	c[9] = (struct iodma_counter){ "gen_segments_calls", s->gen_calls };
+	c[10] = (struct iodma_counter){ "segments", s->segments };
+	c[11] = (struct iodma_counter){ "abandoned_at_unbind", s->abandoned };
 }
 
 /* @sep between "name<eq>value" items: "\n" and " " for stats, " " and "=". */
@@ -79,7 +80,7 @@ static void iodma_print_stats(struct seq_file *m,
 			      const struct iodma_core_stats *s,
 			      const char *eq, const char *sep)
 {
-	struct iodma_counter c[11];
+	struct iodma_counter c[12];
 	unsigned int i;
 
 	iodma_counters(s, c);

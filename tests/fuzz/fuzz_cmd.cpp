@@ -3,14 +3,14 @@
 // limits, translated or not, coherent or not; RAM on both sides of 4 GiB;
 // a descriptor of any kind, sg entries of any alignment across
 // boundaries), a random spec, failure injection and call sequence (limits
-// set later, calls from another address space), driven through the core on
-// the fake platform. Checks the contract's invariants after every call
-// (errors only from SPEC.md's table, segments cover the prepared range
-// exactly and meet the spec and the device's own limits, output equal to
-// the reference model over the platform's mapping, the device sees the
-// descriptor's bytes and its writes come back, a failed prepare changes
-// nothing, no DMA-API error, no broken invariant) and that nothing leaks.
-// Any divergence aborts, which libFuzzer records as a crash.
+// set later, calls from another address space, a reserved copy buffer),
+// driven through the core on the fake platform. Checks the contract's
+// invariants after every call (errors only from SPEC.md's table, segments cover
+// the prepared range exactly and meet the spec and the device's own limits,
+// output equal to the reference model over the platform's mapping, the device
+// sees the descriptor's bytes and its writes come back, a failed prepare
+// changes nothing, no DMA-API error, no broken invariant) and that nothing
+// leaks. Any divergence aborts, which libFuzzer records as a crash.
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
@@ -138,7 +138,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   for (unsigned k = 0; k < ops; k++) {
     const bool was_prepared = iodma_core_cmd_prepared_range(c, &po, &pl) == 0;
     CHECK(was_prepared == (nest > 0), "prepared state", was_prepared, nest);
-    switch (in.u(11)) {
+    switch (in.u(12)) {
       case 0:
       case 1: {  // prepare, sometimes with a failure injected
         const uint64_t off = in.u(total + 2);
@@ -349,6 +349,20 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
       case 10:  // called from another address space, or a kernel thread
         fake::set_current_mm(static_cast<fake::Mm>(in.u(3)));
         break;
+      case 11: {  // a copy buffer kept with the command (or released)
+        const long blocks = fake::live_cb_blocks();
+        const uint64_t bytes = in.u(3) == 0 ? 0 : in.u(0x40000);
+        err = iodma_core_cmd_reserve_copy_buffer(c, bytes);
+        CHECK(errno_ok(err, {IODMA_EINVAL, IODMA_EBUSY, IODMA_ENOMEM,
+                             IODMA_EOPNOTSUPP}),
+              "reserve errno", err, 0);
+        CHECK((err == -IODMA_EBUSY) == was_prepared, "reserve while prepared",
+              err, was_prepared);
+        if (err != 0)
+          CHECK(fake::live_cb_blocks() == blocks, "failed reserve holds blocks",
+                fake::live_cb_blocks(), blocks);
+        break;
+      }
     }
     CHECK(fake::bug_reports() == 0, "core invariant report", 0, 0);
     if (!fake::dma_errors().empty())
