@@ -313,6 +313,77 @@ TEST_F(DeviceLimitsTest, CopyBufferMeetsAddressBitsNarrowerThanTheMask) {
   EXPECT_EQ(fake::live_mappings(), 0);
 }
 
+// A non-coherent device under swiotlb=force: the copy buffer's pages are
+// mapped for their cache maintenance and swiotlb bounces them. A slot the
+// device reaches below address_bits serves (SPEC.md 10.5): blocks of one
+// page (a slot is page aligned, no more), the device works on the slots,
+// every sync copies between them and the pages, both ways. A slot above
+// the limit, or a spec that needs blocks larger than a page, can never be
+// served: -EOPNOTSUPP, nothing held.
+TEST_F(DeviceLimitsTest, CopyBufferBouncedBelowTheLimitServes) {
+  dev_.mode = fake::Mode::kSwiotlb;
+  dev_.coherent = false;
+  dev_.dma_mask = 0xffffffff;
+  const uint64_t len = 3 * 4096 + 100, pool = fake::kSwiotlbBase;
+  iodma_core_spec s = spec();
+  s.address_bits = 30;  // the pool (768 MiB) is below, the md above
+  iodma_cmd* c = cmd(s);
+  ASSERT_EQ(iodma_core_cmd_set_md(c, kva_md(0x50000000, len, kBidi, 5), 0), 0);
+  for (unsigned round = 0; round < 3; round++) {
+    SCOPED_TRACE(round);
+    if (round == 2) {  // the reservation: the same blocks, both ways
+      ASSERT_EQ(iodma_core_cmd_reserve_copy_buffer(c, len), 0);
+    }
+    // swiotlb's own bounce of the md already meets the spec: force ours.
+    ASSERT_EQ(iodma_core_cmd_prepare(c, 0, 0, 0), 0);
+    const long bounces = fake::bounce_copies();
+    ASSERT_EQ(
+        iodma_core_cmd_synchronize(c, IODMA_CORE_SYNC_FOR_DEVICE |
+                                          IODMA_CORE_SYNC_FORCE_DOUBLE_BUFFER),
+        0);
+    ASSERT_TRUE(iodma_core_cmd_is_double_buffered(c));
+    EXPECT_GT(fake::bounce_copies(), bounces) << "filled into the slots";
+    EXPECT_EQ(fake::live_cb_blocks(), 4) << "one page a block";
+    const auto segs = gen_all(c);
+    for (const auto& g : segs) {
+      EXPECT_GE(g.addr, pool);
+      EXPECT_LE(g.addr + g.len - 1, (1ull << 30) - 1);
+    }
+    EXPECT_EQ(device_reads(segs), expect_pattern(0, len, 5 + round));
+    device_writes(segs, 6 + round);
+    // read_bytes sees what the device wrote in the slot; write_bytes
+    // reaches the slot.
+    std::vector<uint8_t> r(300), w(300, static_cast<uint8_t>(0x3c + round));
+    ASSERT_EQ(iodma_core_cmd_read_bytes(c, 4000, r.data(), 300), 300u);
+    const auto want = expect_pattern(0, len, 6 + round);
+    EXPECT_EQ(r,
+              std::vector<uint8_t>(want.begin() + 4000, want.begin() + 4300));
+    ASSERT_EQ(iodma_core_cmd_write_bytes(c, 8000, w.data(), 300), 300u);
+    EXPECT_EQ(device_read_at(segs, 8000, 300), w);
+    ASSERT_EQ(iodma_core_cmd_complete(c, 0), 0);
+    auto got = ram_bytes(0x50000000, len);
+    auto expect = want;
+    std::copy(w.begin(), w.end(), expect.begin() + 8000);
+    EXPECT_EQ(got, expect) << "the device's bytes came back";
+    fill(0x50000000, len, 6 + round);
+  }
+  ASSERT_EQ(iodma_core_cmd_reserve_copy_buffer(c, 0), 0);
+  EXPECT_EQ(fake::live_cb_blocks(), 0);
+  // The pool lies above 2^29: never.
+  s.address_bits = 29;
+  ASSERT_EQ(iodma_core_cmd_set_spec(c, &s), 0);
+  EXPECT_EQ(iodma_core_cmd_prepare(c, 0, 0, 0), -IODMA_EOPNOTSUPP);
+  EXPECT_FALSE(prepared(c));
+  EXPECT_EQ(iodma_core_cmd_reserve_copy_buffer(c, len), -IODMA_EOPNOTSUPP);
+  // Blocks aligned to two pages: a slot is aligned to one only. Never.
+  s.address_bits = 30;
+  s.alignment = 8192;
+  ASSERT_EQ(iodma_core_cmd_set_spec(c, &s), 0);
+  EXPECT_EQ(iodma_core_cmd_reserve_copy_buffer(c, len), -IODMA_EOPNOTSUPP);
+  EXPECT_EQ(fake::live_cb_blocks(), 0);
+  EXPECT_EQ(fake::live_mappings(), 0);
+}
+
 // --- item 5: user descriptors and address spaces ---
 
 TEST_F(DeviceLimitsTest, UserDescriptorBelongsToTheAddressSpaceOfItsCreator) {

@@ -49,7 +49,8 @@ struct Block {
   const Device* dev;
   uint64_t phys, size;
   int dir;
-  uint64_t iova;  // IOMMU: the block's IOVA (0: none)
+  uint64_t iova;    // IOMMU: the block's IOVA (0: none)
+  uint64_t bounce;  // the swiotlb slot the device sees (0: none)
 };
 
 struct Injector {
@@ -533,6 +534,13 @@ void set_current_mm(Mm mm) {
 }
 long mm_refs() { return st().mm_refs; }
 long bounce_copies() { return st().bounces; }
+bool cb_bounce_may_refuse(const Device& d, uint64_t max_address,
+                          uint64_t align) {
+  if (d.mode != Mode::kSwiotlb || d.coherent || max_address >= d.dma_mask)
+    return false;
+  return kSwiotlbBase + kSwiotlbSize - 1 + d.bus_offset > max_address ||
+         align > pg();
+}
 long phys_lookups() { return st().lookups; }
 unsigned int last_map_attrs() { return st().map_attrs; }
 long map_calls() { return st().map_calls; }
@@ -1028,7 +1036,22 @@ void iodma_plat_cb_sync(void* dev, const iodma_plat_cb_block* b,
   if (offset > it->second.size || len > it->second.size - offset)
     fake::dma_error("sync beyond a copy-buffer block");
   fake::check_dir(it->second.dir, dir, "sync of a copy buffer");
-  fake::maintain(it->second.dev, it->second.phys + offset, len, dir, for_cpu);
+  const uint64_t slot = it->second.bounce;
+  if (slot == 0) {
+    fake::maintain(it->second.dev, it->second.phys + offset, len, dir, for_cpu);
+    return;
+  }
+  // Mapped for both directions: the slot is copied both ways.
+  const fake::Entry e{it->second.phys, it->second.size, b->dma, slot};
+  if (for_cpu) {
+    fake::maintain(it->second.dev, slot + offset, len, IODMA_PLAT_BIDIRECTIONAL,
+                   true);
+    fake::bounce_copy(e, offset, len, true);
+  } else {
+    fake::bounce_copy(e, offset, len, false);
+    fake::maintain(it->second.dev, slot + offset, len, IODMA_PLAT_BIDIRECTIONAL,
+                   false);
+  }
 }
 
 unsigned long long iodma_plat_dma_to_phys(void* dev, unsigned long long dma) {
@@ -1040,7 +1063,11 @@ unsigned long long iodma_plat_dma_to_phys(void* dev, unsigned long long dma) {
 // A block from the device's pool, highest free address first (the page
 // allocator gives whatever it has below the zone's limit): below max_addr
 // (and the mask) at the device for an untranslated device; behind an
-// IOMMU, anywhere, at an IOVA below them.
+// IOMMU, anywhere, at an IOVA below them. A non-coherent device under
+// swiotlb whose block must lie below its mask has it mapped for its cache
+// maintenance, which swiotlb bounces: the device sees a slot of the pool
+// (page aligned, so at most a page naturally aligned: -EIO beyond), which
+// must lie below max_addr (-EIO) and which every cb_sync copies.
 int iodma_plat_cb_alloc(void* dev, unsigned long long size, int dir,
                         unsigned int gfp, unsigned long long max_addr,
                         iodma_plat_cb_block* out) {
@@ -1085,10 +1112,32 @@ int iodma_plat_cb_alloc(void* dev, unsigned long long size, int dir,
     fake::iommu_map(d, iova, phys, size);
     a = iova;
   }
-  out->cpu = fake::add_ram(phys, size);
+  uint8_t* cpu = fake::add_ram(phys, size);
+  uint64_t slot = 0;
+  if (d->mode == fake::Mode::kSwiotlb && !d->coherent &&
+      max_addr < d->dma_mask) {
+    if (size > fake::pg()) {
+      fake::recycle(std::move(st().ram.find(phys)->second));
+      st().ram.erase(phys);
+      return -IODMA_EIO;
+    }
+    slot = fake::alloc_swiotlb(d, size);
+    if (slot == 0 || slot + d->bus_offset + size - 1 > max_addr) {
+      if (slot != 0) st().swiotlb_used.erase(slot);
+      fake::recycle(std::move(st().ram.find(phys)->second));
+      st().ram.erase(phys);
+      if (slot == 0) st().shortages++;
+      return slot == 0 ? -IODMA_ENOMEM : -IODMA_EIO;
+    }
+    // The mapping bounces the (zeroed) pages into the slot.
+    fake::bounce_copy(fake::Entry{phys, size, 0, slot}, 0, size, false);
+    fake::maintain(d, slot, size, IODMA_PLAT_BIDIRECTIONAL, false);
+    a = slot + d->bus_offset;
+  }
+  out->cpu = cpu;
   out->dma = a;
   out->cookie = 0;
-  st().blocks[a] = {d, phys, size, dir, iova};
+  st().blocks[a] = {d, phys, size, dir, iova, slot};
   st().total_cbs++;
   return 0;
 }
@@ -1107,6 +1156,7 @@ void iodma_plat_cb_free(void* dev, unsigned long long size, int dir,
     fake::iommu_unmap(it->second.dev, it->second.iova, size);
     fake::free_iova(it->second.dev, it->second.iova);
   }
+  if (it->second.bounce != 0) st().swiotlb_used.erase(it->second.bounce);
   auto r = st().ram.find(it->second.phys);  // back to the page allocator
   fake::recycle(std::move(r->second));
   st().ram.erase(r);

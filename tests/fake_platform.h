@@ -156,6 +156,13 @@ const std::vector<std::string>& dma_errors();
 // Return the errors and forget them (after provoking one on purpose).
 std::vector<std::string> take_dma_errors();
 
+// Whether cb_alloc() may refuse @d's copy-buffer blocks for good (-EIO)
+// for a spec of @max_address whose strictest alignment is @align: where
+// swiotlb bounces the blocks (a non-coherent device whose blocks lie below
+// its mask), a slot above @max_address, or a block larger than a page.
+bool cb_bounce_may_refuse(const Device& d, uint64_t max_address,
+                          uint64_t align);
+
 // iodma_plat_event_copy_buffer() calls, in order.
 struct CbEvent {
   uint64_t cmd_id;

@@ -6,6 +6,7 @@
 // reference model and the invariants of SPEC.md 10.1: no segment beyond
 // the effective limits, the device sees the descriptor's bytes and its
 // writes come back, no DMA-API error, no broken invariant, nothing leaked.
+#include <algorithm>
 #include <random>
 
 #include "random_world.h"
@@ -62,9 +63,14 @@ TEST_F(RandomCmdTest, CommandAgreesWithModel) {
     }
     const long maps = fake::map_calls(), shortages = fake::shortages();
     const int err = iodma_core_cmd_prepare(c, off, len, 0);
+    const uint64_t align =
+        std::max(std::max(sp.alignment, sp.alignment_end),
+                 std::max(sp.alignment_length, sp.alignment_internal));
+    const bool bounce_refused =
+        fake::cb_bounce_may_refuse(dev_, sp.max_address, align);
     // No copy buffer can ever be had for this spec on this device.
-    const bool no_copy =
-        sp.max_address < dev_.cb_floor || dev_.cb_unreachable || iterate;
+    const bool no_copy = sp.max_address < dev_.cb_floor ||
+                         dev_.cb_unreachable || bounce_refused || iterate;
     const bool mapped = fake::map_calls() > maps;
     if (err != 0) {
       const bool allowed =

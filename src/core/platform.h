@@ -202,19 +202,33 @@ struct iodma_plat_cb_block {
 };
 
 /*
- * A zeroed, physically contiguous copy-buffer block of @size bytes (a power
- * of two number of pages) that the device reaches without bouncing, at
- * device addresses no higher than @max_addr (@max_addr >= the device's
- * cb_floor). Returns 0, -ENOMEM (short now) or -EIO (the device cannot
- * reach such memory at all, e.g. memory the platform must bounce); nothing
- * is held on error. The block is synced with iodma_plat_cb_sync().
+ * A zeroed copy-buffer block of @size bytes (a power of two number of
+ * pages): physically contiguous for the CPU at @cpu, one range for the
+ * device at @dma, naturally aligned there (a multiple of @size) and no
+ * higher than @max_addr (@max_addr >= the device's cb_floor).
+ *
+ * Where the platform bounces the block (a non-coherent, untranslated
+ * device whose mappings swiotlb bounces, as under swiotlb=force), the
+ * device's range is the bounce slot, not the CPU's pages: the CPU works on
+ * the pages and every iodma_plat_cb_sync() copies between them and the
+ * slot, in both directions whatever @dir. A slot is aligned to a page at
+ * most, so such a block is at most a page (the core's cb_block_cap()).
+ *
+ * Returns 0, -ENOMEM (short now) or -EIO (the device cannot reach such
+ * memory at all: memory encryption, a bounce slot above @max_addr, or a
+ * bounced block that is larger than a page or not naturally aligned);
+ * nothing is held on error.
  */
 int iodma_plat_cb_alloc(void *dev, unsigned long long size, int dir,
 			unsigned int gfp, unsigned long long max_addr,
 			struct iodma_plat_cb_block *out);
 void iodma_plat_cb_free(void *dev, unsigned long long size, int dir,
 			const struct iodma_plat_cb_block *block);
-/* Sync @len bytes at @offset of a copy-buffer block, as sync_range. */
+/*
+ * Sync @len bytes at @offset of a copy-buffer block, as sync_range: the
+ * cache maintenance of the range, and where the block is bounced, the copy
+ * of the range from the slot (@for_cpu) or into it.
+ */
 void iodma_plat_cb_sync(void *dev, const struct iodma_plat_cb_block *block,
 			unsigned long long offset, unsigned long long len,
 			int dir, int for_cpu);

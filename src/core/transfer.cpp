@@ -13,7 +13,8 @@ constexpr u32 kCompleteFlags =
 constexpr u32 kSyncOptions = IODMA_CORE_SYNC_FOR_CPU |
                              IODMA_CORE_SYNC_FOR_DEVICE |
                              IODMA_CORE_SYNC_FORCE_DOUBLE_BUFFER;
-// Copy buffers are made of physically contiguous blocks of up to this size.
+// Copy buffers are made of physically contiguous blocks of up to this size
+// (less where the platform cannot map that much as one: cb_block_cap()).
 constexpr u64 kMaxCopyBlock = u64{1} << 20;
 
 // Running offsets of `n` ranges into `start`; the list over them.
@@ -162,11 +163,27 @@ u64 cb_alignment(const Spec& sp) {
                 max_of(sp.alignment_length, sp.alignment_internal));
 }
 
+// The largest copy-buffer block the platform can give `info`'s device as
+// one naturally aligned range. A non-coherent, untranslated device's blocks
+// are mapped for their cache maintenance, and where the DMA layer limits
+// its mappings (a finite max_mapping_size: swiotlb may bounce them, as it
+// does every mapping under swiotlb=force) a block may land in a bounce
+// slot, which is aligned to a page and no more: one page then, which is
+// also within any bounce mapping's limit (swiotlb's 256 KiB). No other
+// block can land in a bounce slot: none has a mapping limit.
+u64 cb_block_cap(const DeviceInfo& info) {
+  const bool may_bounce =
+      !info.coherent && !info.translated && info.max_mapping_size != kU64Max;
+  return may_bounce ? u64{1} << info.page_shift : kMaxCopyBlock;
+}
+
 // The block size of a copy buffer of `length` bytes: pages, doubled up to
-// the length (fewer blocks) and up to the spec's alignments.
-u64 cb_block_size(const Spec& sp, u32 page_shift, u64 length) {
-  u64 block = u64{1} << page_shift;
-  while (block < length && block < kMaxCopyBlock) block <<= 1;
+// the length (fewer blocks) within the platform's cap, and up to the
+// spec's alignments (beyond the cap, the platform may refuse them).
+u64 cb_block_size(const Spec& sp, const DeviceInfo& info, u64 length) {
+  const u64 cap = cb_block_cap(info);
+  u64 block = u64{1} << info.page_shift;
+  while (block < length && block < cap) block <<= 1;
   while (block < cb_alignment(sp)) block <<= 1;
   return block;
 }
@@ -181,7 +198,7 @@ u64 cb_block_size(const Spec& sp, u32 page_shift, u64 length) {
 int Command::alloc_copy_buffer() {
   if (spec_.max_address < info_.cb_floor) return kEOPNOTSUPP;
   if (use_reserve()) return kOk;
-  const u64 block = cb_block_size(spec_, info_.page_shift, length_);
+  const u64 block = cb_block_size(spec_, info_, length_);
   const u64 nblocks = (length_ + block - 1) / block;
   if (nblocks > kU32Max) return kENOMEM;
   const u32 n = static_cast<u32>(nblocks);
@@ -246,7 +263,7 @@ int Command::reserve_copy_buffer(u64 bytes) {
   int err = refresh_device();  // the limits a driver set since
   if (err != kOk) return err;
   if (spec_.max_address < info_.cb_floor) return kEOPNOTSUPP;
-  const u64 block = cb_block_size(spec_, info_.page_shift, bytes);
+  const u64 block = cb_block_size(spec_, info_, bytes);
   const u64 nblocks = (bytes + block - 1) / block;
   if (nblocks > kU32Max) return kENOMEM;
   const u32 n = static_cast<u32>(nblocks);

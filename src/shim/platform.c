@@ -545,16 +545,22 @@ enum { IODMA_CB_DMA_PAGES, IODMA_CB_OWN_PAGES, IODMA_CB_OWN_COHERENT };
  * coherent device reaches them at their bus address and needs no cache
  * maintenance: no mapping (which swiotlb=force would bounce out of reach).
  * A non-coherent one needs the DMA API for maintenance: they are mapped,
- * and a mapping that bounces means the device cannot reach them (-EIO).
+ * for both directions, since the core fills and drains them around every
+ * sync whatever the transfer's direction. Where the DMA layer bounces the
+ * mapping (swiotlb=force), the device works on the slot and every sync
+ * copies between it and the pages (iodma_plat_cb_sync()): a slot the
+ * device reaches at or below @max_addr, naturally aligned, serves as well;
+ * one above it, or larger than a page (a slot is aligned to a page at
+ * most, and only by chance to more), the device cannot use (-EIO).
  */
-static int iodma_cb_own_pages(struct device *dev, size_t size,
-			      enum dma_data_direction dir, gfp_t gfp,
+static int iodma_cb_own_pages(struct device *dev, size_t size, gfp_t gfp,
 			      u64 max_addr, struct iodma_plat_cb_block *out)
 {
 	static const gfp_t zones[] = { 0, GFP_DMA32, GFP_DMA };
 	unsigned int order = get_order(size), i;
 	struct page *page = NULL;
 	dma_addr_t dma;
+	bool bounced;
 
 	for (i = 0; i < ARRAY_SIZE(zones) && !page; i++) {
 		if ((zones[i] == GFP_DMA32 && !IS_ENABLED(CONFIG_ZONE_DMA32)) ||
@@ -577,13 +583,18 @@ static int iodma_cb_own_pages(struct device *dev, size_t size,
 		iodma_live_add(IODMA_LIVE_CB_BLOCKS, 1);
 		return 0;
 	}
-	dma = dma_map_page(dev, page, 0, size, dir);
+	dma = dma_map_page_attrs(dev, page, 0, size, DMA_BIDIRECTIONAL,
+				 DMA_ATTR_NO_WARN);
 	if (dma_mapping_error(dev, dma)) {
 		__free_pages(page, order);
-		return -ENOMEM;
+		/* Longer than a bounce may be: never; else short now. */
+		return size > dma_max_mapping_size(dev) ? -EIO : -ENOMEM;
 	}
-	if (dma != phys_to_dma(dev, page_to_phys(page))) {
-		dma_unmap_page_attrs(dev, dma, size, dir, DMA_ATTR_SKIP_CPU_SYNC);
+	bounced = dma != phys_to_dma(dev, page_to_phys(page));
+	if (dma + size - 1 > max_addr || !IS_ALIGNED(dma, size) ||
+	    (bounced && size > PAGE_SIZE)) {
+		dma_unmap_page_attrs(dev, dma, size, DMA_BIDIRECTIONAL,
+				     DMA_ATTR_SKIP_CPU_SYNC);
 		__free_pages(page, order);
 		return -EIO;
 	}
@@ -607,8 +618,8 @@ int iodma_plat_cb_alloc(void *dev, unsigned long long size, int dir,
 		/* Under memory encryption the device never reaches our pages. */
 		if (cc_platform_has(CC_ATTR_MEM_ENCRYPT))
 			return -EIO;
-		return iodma_cb_own_pages(d, size, dir,
-					  (__force gfp_t)gfp, max_addr, out);
+		return iodma_cb_own_pages(d, size, (__force gfp_t)gfp,
+					  max_addr, out);
 	}
 	page = dma_alloc_pages(d, size, &handle, dir,
 			       (__force gfp_t)gfp | __GFP_NOWARN);
@@ -642,7 +653,7 @@ void iodma_plat_cb_free(void *dev, unsigned long long size, int dir,
 		return;
 	}
 	if (block->cookie == IODMA_CB_OWN_PAGES)
-		dma_unmap_page_attrs(dev, block->dma, size, dir,
+		dma_unmap_page_attrs(dev, block->dma, size, DMA_BIDIRECTIONAL,
 				     DMA_ATTR_SKIP_CPU_SYNC);
 	__free_pages(page, get_order(size));
 }
@@ -654,6 +665,9 @@ void iodma_plat_cb_sync(void *dev, const struct iodma_plat_cb_block *block,
 	/* Coherent and unmapped: nothing to maintain, nothing to bounce. */
 	if (block->cookie == IODMA_CB_OWN_COHERENT)
 		return;
+	/* Mapped for both directions: a bounce slot is copied both ways. */
+	if (block->cookie == IODMA_CB_OWN_PAGES)
+		dir = DMA_BIDIRECTIONAL;
 	iodma_plat_sync_range(dev, block->dma + offset, len, dir, for_cpu);
 }
 

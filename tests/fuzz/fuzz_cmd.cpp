@@ -11,6 +11,7 @@
 // sees the descriptor's bytes and its writes come back, a failed prepare
 // changes nothing, no DMA-API error, no broken invariant) and that nothing
 // leaks. Any divergence aborts, which libFuzzer records as a crash.
+#include <algorithm>
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
@@ -187,7 +188,14 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
           iodma::Spec now;
           const bool refused =
               iodma::resolve_for_device(&dev, s, nullptr, &now) != 0;
-          CHECK(refused || now.max_address < dev.cb_floor || dev.cb_unreachable,
+          const uint64_t align =
+              refused ? 0
+                      : std::max(std::max(now.alignment, now.alignment_end),
+                                 std::max(now.alignment_length,
+                                          now.alignment_internal));
+          CHECK(refused || now.max_address < dev.cb_floor ||
+                    dev.cb_unreachable ||
+                    fake::cb_bounce_may_refuse(dev, now.max_address, align),
                 "EOPNOTSUPP where a copy buffer could be had", 0, 0);
         }
         if (err != 0) {
