@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
-# Usage: fuzz.sh SECONDS [RESULTS_FILE]
+# Usage: [FUZZ_RUNS=N] fuzz.sh SECONDS [RESULTS_FILE]
 # Build tests/fuzz/fuzz_cmd with clang's libFuzzer (+ ASan, UBSan) and run
-# it for SECONDS, keeping the corpus in out/fuzz/corpus. Prints
+# it for SECONDS, or until FUZZ_RUNS executions when that comes first,
+# keeping the corpus in out/fuzz/corpus. Prints
 # "robustness: fuzz execs=<n> divergences=<n>"; writes "P F" (one case) to
 # RESULTS_FILE when given. A divergence leaves its input in out/fuzz/.
 set -euo pipefail
@@ -28,10 +29,11 @@ clang++ -std=gnu++17 -O1 -g -Wall -Wextra -Werror \
 	-o "$out/fuzz_cmd" "$IODMA_TOP/tests/fuzz/fuzz_cmd.cpp" \
 	"$IODMA_TOP/tests/fake_platform.cpp" "${objs[@]}" || die "fuzz build"
 
-say "fuzzing for $secs s"
+runs=${FUZZ_RUNS:--1}
+say "fuzzing for $secs s${FUZZ_RUNS:+ or $FUZZ_RUNS executions}"
 set +e
-(cd "$out" && ./fuzz_cmd -max_total_time="$secs" -print_final_stats=1 \
-	-max_len=512 corpus) >"$out/fuzz.log" 2>&1
+(cd "$out" && ./fuzz_cmd -max_total_time="$secs" -runs="$runs" \
+	-print_final_stats=1 -max_len=512 corpus) >"$out/fuzz.log" 2>&1
 rc=$?
 set -e
 execs=$(sed -n 's/^stat::number_of_executed_units: *//p' "$out/fuzz.log" | tail -1)

@@ -206,6 +206,48 @@ TEST_F(FastPathTest, SpecCutsAndChecksStayOnASingleMapping) {
   ASSERT_EQ(iodma_core_cmd_complete(it, 0), 0);
 }
 
+// A contiguous range longer than the device's maximum segment (PCI's
+// default 64 KiB) is still one single mapping: the device's segment size is
+// a scatterlist rule, and the walk cuts the device range at it. Where the
+// platform bounces (swiotlb's slots are smaller) or a bounce slot could
+// not hold it (the segment boundary), it takes the scatterlist mapping as
+// before. The device reads the right bytes either way.
+TEST_F(FastPathTest, RangeBeyondTheDeviceSegmentIsOneMapping) {
+  dev_.max_seg = 0x10000;
+  for (fake::Mode mode :
+       {fake::Mode::kDirect, fake::Mode::kIommu, fake::Mode::kSwiotlb}) {
+    SCOPED_TRACE(static_cast<int>(mode));
+    dev_.mode = mode;
+    iodma_md* md = kva_md(0x1000000, 0x100000, kToDev, 9);
+    iodma_cmd* c = cmd();
+    ASSERT_EQ(iodma_core_cmd_set_md(c, md, 0), 0);
+    const long singles = fake::single_maps(), maps = fake::map_calls();
+    ASSERT_EQ(iodma_core_cmd_prepare(c, 0, 0, 0), 0);
+    // swiotlb cannot take 1 MiB in one slot run: 16 scatterlist entries.
+    const bool single = mode != fake::Mode::kSwiotlb;
+    EXPECT_EQ(fake::single_maps() - singles, single ? 1 : 0);
+    EXPECT_EQ(fake::map_calls() - maps, 1);
+    const auto segs = gen_all(c, 7);
+    EXPECT_GE(segs.size(), 16u);
+    for (const auto& sg : segs) EXPECT_LE(sg.len, 0x10000u);
+    EXPECT_EQ(device_reads(segs), ram_bytes(0x1000000, 0x100000));
+    ASSERT_EQ(iodma_core_cmd_complete(c, 0), 0);
+  }
+  // A boundary the range crosses: cut before mapping, as swiotlb needs.
+  dev_.mode = fake::Mode::kDirect;
+  dev_.seg_boundary = 0x10000;
+  iodma_md* md = kva_md(0x1208000, 0x10000, kToDev, 10);
+  iodma_cmd* c = cmd();
+  ASSERT_EQ(iodma_core_cmd_set_md(c, md, 0), 0);
+  const long singles = fake::single_maps();
+  ASSERT_EQ(iodma_core_cmd_prepare(c, 0, 0, 0), 0);
+  EXPECT_EQ(fake::single_maps(), singles);
+  const auto segs = gen_all(c);
+  ASSERT_EQ(segs.size(), 2u);
+  EXPECT_EQ(device_reads(segs), ram_bytes(0x1208000, 0x10000));
+  ASSERT_EQ(iodma_core_cmd_complete(c, 0), 0);
+}
+
 // gen_segments' argument checks, offsets, formats and a refusing custom
 // writer on a range that is one segment.
 bool refuse_all(void*, uint32_t, uint64_t, uint64_t, void* ctx) {

@@ -8,40 +8,12 @@
 
 #include <vector>
 
-#include "xfer_fixture.h"
+#include "ranges_fixture.h"
 
 namespace xfer {
 namespace {
 
-class ReusableMdTest : public XferTest {
- protected:
-  iodma_md* ranges_md(unsigned max_ranges) {
-    iodma_md* m = nullptr;
-    EXPECT_EQ(iodma_core_md_create_ranges(max_ranges, 0, &m), 0);
-    return own(m);
-  }
-  static int point(iodma_md* m, unsigned dir,
-                   const std::vector<model::Seg>& ranges) {
-    int err = iodma_core_md_reset(m, dir);
-    for (const auto& r : ranges) {
-      if (err != 0) break;
-      err = iodma_core_md_add_range(m, r.addr, r.len);
-    }
-    return err;
-  }
-  // NVMe's PRP rules (see segments_test.cpp), written by the built-in
-  // 64-bit format here.
-  static iodma_core_spec prp_spec() {
-    iodma_core_spec s = spec();
-    s.alignment = 4;
-    s.alignment_length = 4;
-    s.alignment_internal = 4096;
-    s.alignment_end = 4096;
-    s.max_segment_size = 4096;
-    s.segment_boundary = 4096;
-    return s;
-  }
-};
+using ReusableMdTest = RangesTest;
 
 TEST_F(ReusableMdTest, CreateArgumentsAndEmptyState) {
   iodma_md* m = nullptr;

@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "fake_platform.h"
+#include "prp_rules.h"
 #include "segment_model.h"
 
 namespace {
@@ -298,18 +299,11 @@ TEST(SegmentWalk, SeekIsExact) {
 
 namespace {
 
-// NVMe's PRP rules: the first entry dword-aligned, every later one
-// page-aligned, every entry but the last ends on a page (no gaps), none
-// crosses a page (Linux's virt_boundary with a page-sized segment).
+// NVMe's PRP rules (prp_rules.h), resolved.
 Spec prp_spec() {
   iodma_core_spec in{};
   in.format = 4;
-  in.alignment = 4;
-  in.alignment_length = 4;
-  in.alignment_internal = 4096;
-  in.alignment_end = 4096;
-  in.max_segment_size = 4096;
-  in.segment_boundary = 4096;
+  set_prp_rules(&in);
   Spec s;
   EXPECT_TRUE(resolve(in, &s));
   return s;

@@ -9,6 +9,7 @@
 
 #include "../src/core/core_api.h"
 #include "fake_platform.h"
+#include "prp_rules.h"
 
 namespace {
 
@@ -150,16 +151,8 @@ const Case kCases[] = {
        s.max_segment_size = 4095;
      },
      0, -IODMA_EINVAL},
-    {"prp_rules",
-     [](iodma_core_spec& s) {
-       s.alignment = 4;
-       s.alignment_length = 4;
-       s.alignment_internal = 4096;
-       s.alignment_end = 4096;
-       s.max_segment_size = 4096;
-       s.segment_boundary = 4096;
-     },
-     0, 0, 64, 4096, 4, 4, 4096},
+    {"prp_rules", [](iodma_core_spec& s) { set_prp_rules(&s); }, 0, 0, 64, 4096,
+     4, 4, 4096},
     {"end_alignment_not_pow2",
      [](iodma_core_spec& s) { s.alignment_end = 0x1800; }, 0, -IODMA_EINVAL},
     {"mss_below_end_alignment",

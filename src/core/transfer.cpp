@@ -52,10 +52,15 @@ void Command::unpin() {
 
 int Command::gather(u64 offset, u64 length) {
   // The common case: the range lies in one piece of the descriptor (a
-  // linear or physical buffer, one page, one sg entry) and no device limit
-  // cuts it: one physical range, without the general walk.
+  // linear or physical buffer, one page, one sg entry) that one mapping
+  // takes: one physical range, without the general walk. It maps as a
+  // single range (dma_map_page_attrs()), which DMA-API debug does not hold
+  // to the device's maximum segment size (a scatterlist rule): the walk
+  // cuts the device range there, as it cuts every range. swiotlb's slot
+  // size limits one mapping, and a bounce slot never crosses the device's
+  // segment boundary.
   DevSeg one;
-  if (length <= lim_.max_len &&
+  if (length <= info_.max_mapping_size &&
       md_->one_piece(offset, length, info_.page_shift, pinned_.data(), &one) &&
       (lim_.boundary == 0 ||
        ((one.addr ^ (one.addr + length - 1)) & ~(lim_.boundary - 1)) == 0)) {
