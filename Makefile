@@ -23,9 +23,10 @@
 #                      with the kernel's nvme driver) in QEMU on every test
 #                      kernel (the nvme stage of make check)
 #   ARCH=arm64         with check-kunit, check-demo and demo: the arm64 lines
-#                      (cross-built, QEMU virt; not yet part of make check)
-#   make check-arm64   everything arm64: the core-object checks' tests, KUnit
-#                      in every arm64 configuration, the demo, with a summary
+#                      alone (cross-built, QEMU virt); ARCH=x86_64 likewise
+#   make check-arm64   the arm64 part of make check alone: the core-object
+#                      checks' tests, KUnit in every arm64 configuration, the
+#                      demo, with a summary
 #   make install       iodma.ko for KDIR into /lib/modules/<release>/updates,
 #                      header + Module.symvers into /usr/src/iodma-<version>,
 #                      depmod; DESTDIR= for a staging root
@@ -70,7 +71,8 @@ check-checkers:
 	@scripts/tests/run-checker-tests.sh
 
 # ARCH= chooses the architectures of check-kunit, check-demo and demo
-# (scripts/lib/kernels.sh); without it, x86_64's lines.
+# (scripts/lib/kernels.sh); without it, every architecture's lines (make
+# demo: the first, x86_64).
 ARCH ?=
 IODMA_ARCH_ENV := $(if $(ARCH),IODMA_ARCHES="$(ARCH)" IODMA_ARCH="$(ARCH)")
 
@@ -139,6 +141,7 @@ check:
 	-@scripts/check-docs.sh
 	-@scripts/check-static.sh
 	-@scripts/tests/run-checker-tests.sh
+	-@scripts/tests/check-core-object-tests.sh
 	-@scripts/check-host.sh
 	-@scripts/fuzz.sh 60 $(OUT)/results/fuzz
 	-@scripts/check-kunit.sh
@@ -148,9 +151,9 @@ check:
 	-@scripts/check-dkms.sh
 	-@scripts/check-trace.sh --from-demo
 	@[ ! -s $(OUT)/results/kunit-skips ] || cat $(OUT)/results/kunit-skips
-	@scripts/summary.sh $(OUT)/results style docs static checkers host fuzz kunit demo nvme install dkms trace
+	@scripts/summary.sh $(OUT)/results style docs static checkers core-object host fuzz kunit demo nvme install dkms trace
 
-# arm64 on its own until it joins make check (its cost: README).
+# The arm64 part of make check on its own.
 check-arm64:
 	@rm -rf $(OUT)/results
 	-@scripts/tests/check-core-object-tests.sh

@@ -103,6 +103,17 @@ int iodma_kunit_expect_coherent(void)
 	return strcmp(v, "0") ? -1 : 0;
 }
 
+unsigned int iodma_kunit_stress_cycles(void)
+{
+	char v[12] = "";
+	unsigned int n;
+
+	mutex_lock(&iodma_kunit_cmdline_lock);
+	iodma_kunit_cmdline_read("iodma.stress_cycles=", v, sizeof(v));
+	mutex_unlock(&iodma_kunit_cmdline_lock);
+	return v[0] && !kstrtouint(v, 10, &n) ? n : 0;
+}
+
 bool iodma_kunit_expect_physical_refused(u32 mapping)
 {
 	u32 mode = mapping & ~IODMA_ITERATE_ONLY;

@@ -60,6 +60,12 @@ bool iodma_kunit_expect_physical_refused(u32 mapping);
  */
 int iodma_kunit_expect_coherent(void);
 /*
+ * The stress test's cycles, as the runner says (iodma.stress_cycles= on
+ * the kernel command line, from the kernel line's row of
+ * scripts/lib/kernels.sh), or 0 if it does not say.
+ */
+unsigned int iodma_kunit_stress_cycles(void);
+/*
  * The QEMU edu PCI device's struct device (a real DMA engine). Fails the
  * test when it is missing: every configuration has one.
  */

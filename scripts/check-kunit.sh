@@ -120,8 +120,13 @@ if [ "$run" = 1 ]; then
 		qemu_config "$cfg" "${larch[$line]}"
 		vcpus=$(qemu_vcpus)
 		# A kernel log big enough to hold every suite's results
-		# (scripts/lib/ktap-from-kmsg.py reads them there if needed).
-		IODMA_ARCH=${larch[$line]} IODMA_APPEND="log_buf_len=4M ${IODMA_APPEND:-}" \
+		# (scripts/lib/ktap-from-kmsg.py reads them there if needed);
+		# the stress test's cycles of the line's multi-vCPU run.
+		kernel_row "$line"
+		append="log_buf_len=4M"
+		[ "$vcpus" -gt 1 ] && [ -n "$KERNEL_STRESS" ] &&
+			append+=" iodma.stress_cycles=$KERNEL_STRESS"
+		IODMA_ARCH=${larch[$line]} IODMA_APPEND="$append ${IODMA_APPEND:-}" \
 			"$IODMA_TOP/scripts/run-qemu.sh" "$cfg" "${image[$line]}" \
 			"$out/kunit/$line/initramfs.cpio.gz" "$out/kunit/$line/$cfg" \
 			"$(IFS=,; echo "${mods[*]}")" "$(qemu_timeout "$cfg" "${larch[$line]}")" &
