@@ -29,6 +29,9 @@ REPORTS = [
 ]
 
 
+PRINTK = re.compile(r"\[\s*\d+\.\d+\] ")
+
+
 def problems(console, debug_kernel=True):
     """Reasons the console log shows an unclean or unfinished run.
 
@@ -53,7 +56,10 @@ def problems(console, debug_kernel=True):
                 leak_scans += 1
             in_leak = False
             continue
-        if in_leak and line.strip():
+        # kmemleak's report, read from debugfs; the kernel's own messages
+        # share the console and may fall inside it (a printk time stamp
+        # starts them): those are judged below like any other line.
+        if in_leak and line.strip() and not PRINTK.match(line):
             out.append(f"kmemleak: {line.strip()}")
             continue
         if "IODMA-EXPECT-WARN-BEGIN" in line:

@@ -149,6 +149,14 @@ ktap_case kmemleak-not-scanned good.ktap no-kmemleak.console 0 1 "12 1" \
 	"FAIL kunit[t]: kernel clean: kmemleak scan not reported"
 ktap_case kmemleak-disabled good.ktap kmemleak-off.console 0 1 "12 1" \
 	"kernel clean: console: [    1.234568] kmemleak: Kernel memory leak detector disabled"
+ktap_case kmemleak-leak good.ktap kmemleak-leak.console 0 1 "12 1" \
+	"FAIL kunit[t]: kernel clean: kmemleak: unreferenced object 0xffff888004a1c000 (size 64):"
+# Kernel messages that fall inside the kmemleak report (the console is
+# shared) are judged as anywhere else: a stall notice is no leak, a
+# warning still fails.
+ktap_case kmemleak-window-kernel-message good.ktap kmemleak-kernel-message.console 0 0 "13 0"
+ktap_case kmemleak-window-warning good.ktap kmemleak-warning.console 0 1 "12 1" \
+	"kernel clean: console: [   20.123456] WARNING: CPU: 0 PID: 1 at mm/kmemleak.c:123"
 
 # Expected skips (scripts/lib/expected-skips): a case listed for the kernel
 # line may skip there, counted neither passed nor failed, listed by name
