@@ -52,8 +52,12 @@ qemu_config() {
 		# An arm64 TCG guest among others on an overcommitted host stalls
 		# for tens of seconds at boot; the soft-lockup detector then
 		# reports a lockup that is the host's. Its longest threshold
-		# (2 x 60 s) still catches a real one.
-		KERNEL_ARGS="watchdog_thresh=60"
+		# (2 x 60 s) still catches a real one. RCU's stall checks
+		# (21 s by default) likewise report the host's starvation as a
+		# stall, and as a WARN when a grace period seems not to start
+		# (rcu_check_gp_start_stall()); 120 s still reports a real one
+		# well inside KUnit's 300 s per case.
+		KERNEL_ARGS="watchdog_thresh=60 rcupdate.rcu_cpu_stall_timeout=120"
 		;;
 	*) die "unknown architecture '$arch'" ;;
 	esac
