@@ -138,6 +138,7 @@ class Command {
   [[nodiscard]] int map_device(u32 flags);
   void unmap_device(u32 attrs);
   [[nodiscard]] int alloc_copy_buffer();
+  [[nodiscard]] int alloc_blocks(CopyBlock* out, u32 n, u64 block, int dir);
   [[nodiscard]] bool use_reserve();
   void free_reserve();
   void zero_cb(u64 pos, u64 len);

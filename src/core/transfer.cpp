@@ -210,18 +210,12 @@ int Command::alloc_copy_buffer() {
   if (!cb_blocks_.reserve(n, gfp_) || !cb_segs_.reserve(n, gfp_) ||
       !cb_starts_.reserve(n, gfp_))
     return kENOMEM;
+  int err = alloc_blocks(cb_blocks_.data(), n, block, static_cast<int>(dir_));
+  if (err != kOk) return err;
   cb_block_ = block;
-  for (u32 i = 0; i < n; i++) {
-    CopyBlock& b = cb_blocks_.data()[i];
-    int err = iodma_plat_cb_alloc(dev_, block, static_cast<int>(dir_), gfp_,
-                                  spec_.max_address, &b);
-    if (err != kOk) {
-      cb_count_ = i;
-      free_copy_buffer();
-      return err == kEIO ? kEOPNOTSUPP : kENOMEM;
-    }
-    cb_segs_.data()[i] = DevSeg{b.dma, min_of(block, length_ - u64{i} * block)};
-  }
+  for (u32 i = 0; i < n; i++)
+    cb_segs_.data()[i] = DevSeg{cb_blocks_.data()[i].dma,
+                                min_of(block, length_ - u64{i} * block)};
   cb_count_ = n;
   cb_list_ = make_list(cb_segs_.data(), cb_starts_.data(), n);
   // The platform promised blocks below max_address, naturally aligned.
@@ -229,6 +223,21 @@ int Command::alloc_copy_buffer() {
     free_copy_buffer();
     iodma_plat_bug("copy buffer does not meet the spec");
     return kEIO;
+  }
+  return kOk;
+}
+
+// `n` blocks of `block` bytes for `dir`, below the spec's reach, into
+// `out`, or an error with none of them left allocated: kEOPNOTSUPP where
+// the platform can never give such a block (its kEIO), kENOMEM otherwise.
+int Command::alloc_blocks(CopyBlock* out, u32 n, u64 block, int dir) {
+  for (u32 i = 0; i < n; i++) {
+    int err =
+        iodma_plat_cb_alloc(dev_, block, dir, gfp_, spec_.max_address, &out[i]);
+    if (err != kOk) {
+      while (i-- > 0) iodma_plat_cb_free(dev_, block, dir, &out[i]);
+      return err == kEIO ? kEOPNOTSUPP : kENOMEM;
+    }
   }
   return kOk;
 }
@@ -276,16 +285,8 @@ int Command::reserve_copy_buffer(u64 bytes) {
   if (!fresh.reserve(n, gfp_) || !cb_blocks_.reserve(n, gfp_) ||
       !cb_segs_.reserve(n, gfp_) || !cb_starts_.reserve(n, gfp_))
     return kENOMEM;
-  for (u32 i = 0; i < n; i++) {
-    err = iodma_plat_cb_alloc(dev_, block, IODMA_PLAT_BIDIRECTIONAL, gfp_,
-                              spec_.max_address, &fresh.data()[i]);
-    if (err != kOk) {
-      while (i-- > 0)
-        iodma_plat_cb_free(dev_, block, IODMA_PLAT_BIDIRECTIONAL,
-                           &fresh.data()[i]);
-      return err == kEIO ? kEOPNOTSUPP : kENOMEM;
-    }
-  }
+  err = alloc_blocks(fresh.data(), n, block, IODMA_PLAT_BIDIRECTIONAL);
+  if (err != kOk) return err;
   free_reserve();
   rsv_blocks_.swap(fresh);
   rsv_block_ = block;
