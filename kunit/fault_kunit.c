@@ -227,18 +227,76 @@ static unsigned long leaked(struct kunit *test, const char *what, int site,
 	return maps + cbs + pins + allocs;
 }
 
+enum fop { FOP_PREPARE, FOP_SYNC, FOP_RESERVE };
+static const char *const fop_names[] = { "prepare", "sync", "reserve" };
+
+/*
+ * One call of @op on a fresh command with fault site @site armed: it must
+ * fail as its kind says and leave the command as it was. The live counts
+ * run (nothing armed) from before the command is made until after it is
+ * destroyed. Returns what the call left behind (pins, mappings,
+ * copy-buffer blocks, allocations).
+ */
+static unsigned long fail_at(struct kunit *test, struct device *dev,
+			     unsigned int bits, struct fbuf *b, enum fop op,
+			     int site)
+{
+	struct iodma_test_live base, before, after, end;
+	struct iodma_cmd *cmd;
+	unsigned int pinned;
+	u64 o, l;
+	int err;
+
+	iodma_test_fault(true, -1);
+	iodma_test_live(&base);
+	cmd = fresh(test, dev, bits, b);
+	if (op == FOP_SYNC)
+		KUNIT_ASSERT_EQ(test, 0, iodma_cmd_prepare(cmd, 0, 0, 0));
+	iodma_test_fault(true, site);
+	iodma_test_live(&before);
+	if (op == FOP_PREPARE)
+		err = iodma_cmd_prepare(cmd, 0, 0, 0);
+	else if (op == FOP_SYNC)
+		err = iodma_cmd_synchronize(cmd,
+					    IODMA_SYNC_FORCE_DOUBLE_BUFFER);
+	else
+		err = iodma_cmd_reserve_copy_buffer(cmd, LEN);
+	iodma_test_live(&after);
+	iodma_test_fault(true, -1);
+	if (op == FOP_PREPARE) {
+		KUNIT_EXPECT_TRUE_MSG(test, fault_err_ok(err),
+				      "prepare site %d: %d", site, err);
+		KUNIT_EXPECT_EQ(test, iodma_cmd_prepared_range(cmd, &o, &l),
+				-ENODATA);
+	} else {
+		KUNIT_EXPECT_EQ_MSG(test, err, -ENOMEM, "%s site %d",
+				    fop_names[op], site);
+	}
+	if (op == FOP_SYNC) {
+		KUNIT_EXPECT_EQ(test, iodma_cmd_prepared_range(cmd, &o, &l), 0);
+		KUNIT_EXPECT_EQ(test, iodma_cmd_complete(cmd, 0), 0);
+	}
+	pinned = pinned_user_pages(b);
+	KUNIT_EXPECT_EQ_MSG(test, pinned, 0U, "%s site %d", fop_names[op],
+			    site);
+	iodma_cmd_destroy(cmd);
+	iodma_test_live(&end);
+	iodma_test_fault(false, -1);
+	return pinned + leaked(test, fop_names[op], site, &base, &before,
+			       &after, &end);
+}
+
 static void fault_test(struct kunit *test)
 {
 	const struct fault_case *c = test->param_value;
 	struct device *dev = iodma_kunit_edu_dev(test);
 	struct fbuf *b = fbuf_make(test, c->kind);
 	unsigned int sites_prep, sites_sync, sites_comp, sites_rsv;
-	unsigned int injected = 0, leaks = 0;
+	unsigned int injected = 0;
+	unsigned long leaks = 0;
 	unsigned int bits = 0;	/* the copy-buffer cases' engine reach */
-	struct iodma_test_live base, before, after, end;
+	struct iodma_test_live base, after, end;
 	struct iodma_cmd *cmd;
-	unsigned int pinned;
-	u64 o, l;
 	int i, err;
 
 	if (c->copy) {
@@ -279,81 +337,24 @@ static void fault_test(struct kunit *test)
 	KUNIT_EXPECT_GT(test, sites_prep, 0U);
 
 	/*
-	 * prepare: each site fails once; the command stays unprepared. The
-	 * live counts run (nothing armed) from before the command is made
-	 * until after it is destroyed.
+	 * Each site of each call fails once (fail_at()): prepare leaves the
+	 * command unprepared; synchronize(FORCE) fails cleanly with the
+	 * mapping as it was; reserve_copy_buffer fails with nothing held.
 	 */
-	for (i = 0; i < sites_prep; i++) {
-		iodma_test_fault(true, -1);
-		iodma_test_live(&base);
-		cmd = fresh(test, dev, bits, b);
-		iodma_test_fault(true, i);
-		iodma_test_live(&before);
-		err = iodma_cmd_prepare(cmd, 0, 0, 0);
-		iodma_test_live(&after);
-		iodma_test_fault(true, -1);
-		injected++;
-		KUNIT_EXPECT_TRUE_MSG(test, fault_err_ok(err),
-				      "prepare site %d: %d", i, err);
-		KUNIT_EXPECT_EQ(test, iodma_cmd_prepared_range(cmd, &o, &l),
-				-ENODATA);
-		pinned = pinned_user_pages(b);
-		KUNIT_EXPECT_EQ_MSG(test, pinned, 0U, "prepare site %d", i);
-		iodma_cmd_destroy(cmd);
-		iodma_test_live(&end);
-		iodma_test_fault(false, -1);
-		leaks += pinned + leaked(test, "prepare", i, &base, &before,
-					 &after, &end);
-	}
-	/* synchronize(FORCE): fails cleanly, the mapping stays as it was. */
-	for (i = 0; i < sites_sync; i++) {
-		iodma_test_fault(true, -1);
-		iodma_test_live(&base);
-		cmd = fresh(test, dev, bits, b);
-		KUNIT_ASSERT_EQ(test, 0, iodma_cmd_prepare(cmd, 0, 0, 0));
-		iodma_test_fault(true, i);
-		iodma_test_live(&before);
-		err = iodma_cmd_synchronize(cmd, IODMA_SYNC_FORCE_DOUBLE_BUFFER);
-		iodma_test_live(&after);
-		iodma_test_fault(true, -1);
-		injected++;
-		KUNIT_EXPECT_EQ_MSG(test, err, -ENOMEM, "sync site %d", i);
-		KUNIT_EXPECT_EQ(test, iodma_cmd_prepared_range(cmd, &o, &l), 0);
-		KUNIT_EXPECT_EQ(test, iodma_cmd_complete(cmd, 0), 0);
-		pinned = pinned_user_pages(b);
-		KUNIT_EXPECT_EQ_MSG(test, pinned, 0U, "sync site %d", i);
-		iodma_cmd_destroy(cmd);
-		iodma_test_live(&end);
-		iodma_test_fault(false, -1);
-		leaks += pinned + leaked(test, "sync", i, &base, &before,
-					 &after, &end);
-	}
-	/* reserve_copy_buffer: -ENOMEM, nothing held, the old one kept. */
+	for (i = 0; i < sites_prep; i++, injected++)
+		leaks += fail_at(test, dev, bits, b, FOP_PREPARE, i);
+	for (i = 0; i < sites_sync; i++, injected++)
+		leaks += fail_at(test, dev, bits, b, FOP_SYNC, i);
 	cmd = fresh(test, dev, bits, b);
 	iodma_test_fault(true, -1);
 	KUNIT_ASSERT_EQ(test, 0, iodma_cmd_reserve_copy_buffer(cmd, LEN));
 	sites_rsv = iodma_test_fault(false, -1);
 	iodma_cmd_destroy(cmd);
 	KUNIT_EXPECT_GT(test, sites_rsv, 0U);
-	for (i = 0; i < sites_rsv; i++) {
-		iodma_test_fault(true, -1);
-		iodma_test_live(&base);
-		cmd = fresh(test, dev, bits, b);
-		iodma_test_fault(true, i);
-		iodma_test_live(&before);
-		err = iodma_cmd_reserve_copy_buffer(cmd, LEN);
-		iodma_test_live(&after);
-		iodma_test_fault(true, -1);
-		injected++;
-		KUNIT_EXPECT_EQ_MSG(test, err, -ENOMEM, "reserve site %d", i);
-		iodma_cmd_destroy(cmd);
-		iodma_test_live(&end);
-		iodma_test_fault(false, -1);
-		leaks += leaked(test, "reserve", i, &base, &before, &after,
-				&end);
-	}
-	KUNIT_EXPECT_EQ(test, leaks, 0U);
-	kunit_info(test, "faults sites=%u injected=%u leaks=%u\n",
+	for (i = 0; i < sites_rsv; i++, injected++)
+		leaks += fail_at(test, dev, bits, b, FOP_RESERVE, i);
+	KUNIT_EXPECT_EQ(test, leaks, 0UL);
+	kunit_info(test, "faults sites=%u injected=%u leaks=%lu\n",
 		   sites_prep + sites_sync + sites_comp + sites_rsv, injected,
 		   leaks);
 }
