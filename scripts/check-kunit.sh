@@ -57,7 +57,7 @@ out=$IODMA_TOP/out
 results=$out/results
 skipsfile=$IODMA_TOP/scripts/lib/expected-skips
 mkdir -p "$results"
-rm -f "$results/kunit" "$results/kunit-skips"
+rm -f "$results/kunit" "$results/kunit.lines" "$results/kunit-skips"
 
 declare -A broken=() # kernel line -> why it has no runs
 if [ "$run" = 1 ]; then
@@ -177,6 +177,7 @@ for line in "${lines[@]}"; do
 		fi
 	fi
 	perline+=("$(printf 'kunit %s: %d passed, %d failed' "$line" "$lp" "$lf")")
+	echo "$line $lp $lf" >>"$results/kunit.lines"
 	total_p=$((total_p + lp)) total_f=$((total_f + lf))
 done
 

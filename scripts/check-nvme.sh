@@ -64,7 +64,9 @@ cli_configs=("$@")
 top=$IODMA_TOP/out/nvme-$mode${bench:+-bench}
 results=$IODMA_TOP/out/results
 mkdir -p "$top" "$results"
-[ "$mode" != test ] || [ -n "$line" ] || rm -f "$results/nvme"
+stage=
+[ "$mode" != test ] || [ -n "$line" ] || stage=1
+[ -z "$stage" ] || rm -f "$results/nvme" "$results/nvme.lines"
 jobs_max=${IODMA_NVME_JOBS:-2}
 [ -z "$bench" ] || jobs_max=1	# timings: one boot at a time
 tmo=${IODMA_NVME_TIMEOUT:-900}	# as a KUnit run (qemu_timeout)
@@ -259,8 +261,9 @@ for l in "${lines[@]}"; do
 	[[ $c =~ ^[0-9]+\ [0-9]+$ ]] || c="0 ${#runs[@]}"
 	read -r p f <<<"$c"
 	echo "nvme $l: $p passed, $f failed"
+	[ -z "$stage" ] || [ $((p + f)) -eq 0 ] || echo "$l $p $f" >>"$results/nvme.lines"
 	tp=$((tp + p)) tf=$((tf + f))
 done
-[ "$mode" != test ] || [ -n "$line" ] || echo "$tp $tf" >"$results/nvme"
+[ -z "$stage" ] || echo "$tp $tf" >"$results/nvme"
 echo "nvme: $tp passed, $tf failed ($(( $(date +%s) - start )) s)"
 [ "$tf" -eq 0 ]

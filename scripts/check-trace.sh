@@ -28,7 +28,7 @@ lines=("$@")
 [ ${#lines[@]} -gt 0 ] || lines=("${IODMA_KERNELS[@]}")
 results=$IODMA_TOP/out/results
 mkdir -p "$results"
-rm -f "$results/trace"
+rm -f "$results/trace" "$results/trace.lines"
 runs=(direct/28 swiotlb/28 iommu-strict/64)
 tp=0 tf=0
 for line in "${lines[@]}"; do
@@ -62,6 +62,7 @@ for line in "${lines[@]}"; do
 		p=0 f=1
 	fi
 	echo "trace $line: $p passed, $f failed"
+	echo "$line $p $f" >>"$results/trace.lines"
 	tp=$((tp + p)) tf=$((tf + f))
 done
 echo "$tp $tf" >"$results/trace"

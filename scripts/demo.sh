@@ -33,7 +33,7 @@ mode=${1:-stock}
 # make check: the demo on every kernel line's test kernel, added up.
 if [ "$mode" = test ] && [ $# -lt 2 ]; then
 	mkdir -p "$IODMA_TOP/out/results"
-	rm -f "$IODMA_TOP/out/results/demo"
+	rm -f "$IODMA_TOP/out/results/demo" "$IODMA_TOP/out/results/demo.lines"
 	tp=0 tf=0 perline=()
 	for line in "${IODMA_KERNELS[@]}"; do
 		say "demo on the $line test kernel"
@@ -54,6 +54,7 @@ if [ "$mode" = test ] && [ $# -lt 2 ]; then
 			p=0 f=1
 		fi
 		perline+=("demo $line: $p passed, $f failed")
+		echo "$line $p $f" >>"$IODMA_TOP/out/results/demo.lines"
 		tp=$((tp + p)) tf=$((tf + f))
 	done
 	printf '%s\n' "${perline[@]}"

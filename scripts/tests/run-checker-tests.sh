@@ -467,8 +467,9 @@ summary_case() {
 	local d=$tmp/sum-$name
 	mkdir -p "$d"
 	for spec in "$@"; do
-		stages+=("${spec%%=*}")
-		[ "${spec#*=}" = - ] || printf '%s\n' "${spec#*=}" >"$d/${spec%%=*}"
+		# STAGE.lines=...: a stage's per-line file, not a stage
+		[[ ${spec%%=*} == *.lines ]] || stages+=("${spec%%=*}")
+		[ "${spec#*=}" = - ] || printf '%b\n' "${spec#*=}" >"$d/${spec%%=*}"
 	done
 	run "$d.out" "$scripts/summary.sh" "$d" "${stages[@]}"
 	expect_rc "$want_rc"
@@ -488,6 +489,24 @@ summary_case trailing-garbage 1 "3 passed, 1 failed" \
 summary_case no-test-counted 1 "3 passed, 1 failed" \
 	"FAIL host: stage counted no test" "style=3 0" "host=0 0"
 summary_case no-stage 1 "0 passed, 1 failed" "FAIL summary: no stage given"
+# Per kernel line: the stages' STAGE.lines, added up per line.
+summary_case per-line 0 "33 passed, 0 failed" \
+	"kernel 6.12-arm64 (arm64): 10 passed, 0 failed (kunit 6/0, demo 4/0)" \
+	"style=3 0" "kunit=20 0" "kunit.lines=6.12 14 0\n6.12-arm64 6 0" \
+	"demo=10 0" "demo.lines=6.12 6 0\n6.12-arm64 4 0"
+summary_case per-line-failure 1 "32 passed, 1 failed" \
+	"kernel 6.12 (x86_64): 19 passed, 1 failed (kunit 13/1, demo 6/0)" \
+	"style=3 0" "kunit=19 1" "kunit.lines=6.12 13 1\n6.12-arm64 6 0" \
+	"demo=10 0" "demo.lines=6.12 6 0\n6.12-arm64 4 0"
+summary_case per-line-garbled 1 "23 passed, 1 failed" \
+	"FAIL kunit: garbled line '6.12 14' in kunit.lines" \
+	"style=3 0" "kunit=20 0" "kunit.lines=6.12 14\n6.12-arm64 6 0"
+summary_case per-line-nothing-counted 1 "23 passed, 1 failed" \
+	"FAIL kernel 6.1: counted no test" \
+	"style=3 0" "kunit=20 0" "kunit.lines=6.12 20 0\n6.1 0 0"
+summary_case per-line-short 1 "23 passed, 1 failed" \
+	"FAIL kunit: kunit.lines adds up to 14 passed, 0 failed, the stage counted 20, 0" \
+	"style=3 0" "kunit=20 0" "kunit.lines=6.12 14 0"
 
 # demo_case NAME DEMO CONSOLE QEMU_EXIT RC COUNTS TEXT...
 # One run "direct/28" of the crafted files, a stale counts file first.
