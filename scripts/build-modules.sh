@@ -14,6 +14,10 @@ shift 2
 [ -f "$kdir/Makefile" ] || die "no kernel build tree at $kdir (install linux-headers-$(uname -r) or pass KDIR=)"
 
 mkdir -p "$out"
+# One build at a time in OUTDIR: make check's stages run side by side
+# (scripts/check-all.sh) and build into the same out/test-kernel-<line>.
+exec 7>"$out.lock"
+flock 7
 # Mirror sources, keep build products so that rebuilds stay incremental.
 rsync -a --delete \
 	--filter='P *.o' --filter='P *.ko' --filter='P *.mod' \

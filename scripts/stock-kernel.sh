@@ -22,6 +22,9 @@ da=$ARCH_DEBARCH host=$(dpkg --print-architecture)
 # The cache of the host's own architecture keeps its old name.
 suffix=
 [ "$da" = "$host" ] || suffix=-$da
+# The package lists and the cache entry are shared with other stages that
+# run beside this one (scripts/check-all.sh).
+apt_lock
 if [ "$da" != "$host" ] && ! dpkg --print-foreign-architectures | grep -qx "$da"; then
 	say "adding the $da architecture to dpkg (downloads only)"
 	dpkg --add-architecture "$da" && apt-get update -qq >/dev/null 2>&1 ||
@@ -62,5 +65,6 @@ if [ ! -f "$dir/.done" ]; then
 		die "unexpected layout of the $rel packages"
 	touch "$dir/.done"
 fi
+apt_unlock
 echo "$kdir"
 echo "$vmlinuz"

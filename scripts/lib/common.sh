@@ -15,13 +15,39 @@ need_pkgs() {
 			missing+=("$p")
 	done
 	[ ${#missing[@]} -eq 0 ] && return 0
-	say "installing Debian packages: ${missing[*]}"
-	local sudo=
-	[ "$(id -u)" -eq 0 ] || sudo=sudo
-	$sudo apt-get update -qq || die "apt-get update failed"
-	DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq \
-		--no-install-recommends "${missing[@]}" >/dev/null ||
-		die "apt-get install ${missing[*]} failed"
+	apt_lock
+	# Another stage may have installed them while this one waited.
+	local still=()
+	for p in "${missing[@]}"; do
+		dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'ok installed' ||
+			still+=("$p")
+	done
+	if [ ${#still[@]} -gt 0 ]; then
+		say "installing Debian packages: ${still[*]}"
+		local sudo=
+		[ "$(id -u)" -eq 0 ] || sudo=sudo
+		$sudo apt-get update -qq || die "apt-get update failed"
+		DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq \
+			--no-install-recommends "${still[@]}" >/dev/null ||
+			die "apt-get install ${still[*]} failed"
+	fi
+	apt_unlock
+}
+
+# apt_lock / apt_unlock: hold / release the lock that serializes iodma's
+# apt-get and dpkg calls (and the downloads cached under IODMA_CACHE):
+# make check runs its stages side by side (scripts/check-all.sh), and
+# apt-get fails at once on a lock that another one holds. File descriptor
+# 8; the lock goes with the process that holds it, so a die() inside
+# releases it. Never nested: need_pkgs takes it too.
+apt_lock() {
+	mkdir -p "$IODMA_CACHE"
+	exec 8>"$IODMA_CACHE/.apt.lock"
+	flock 8
+}
+apt_unlock() {
+	flock -u 8
+	exec 8>&-
 }
 
 # Packages every kernel-side job needs.

@@ -165,7 +165,8 @@ arch_busybox() {
 		echo /bin/busybox
 		return 0
 	fi
-	local dir=$IODMA_CACHE/busybox/$ARCH_DEBARCH
+	local dir=$IODMA_CACHE/busybox/$ARCH_DEBARCH locked=0
+	[ -x "$dir/root/bin/busybox" ] || { apt_lock; locked=1; }
 	if [ ! -x "$dir/root/bin/busybox" ]; then
 		say "fetching busybox-static:$ARCH_DEBARCH"
 		dpkg --print-foreign-architectures | grep -qx "$ARCH_DEBARCH" || {
@@ -179,6 +180,7 @@ arch_busybox() {
 		rm -rf "$dir/debs"
 		[ -x "$dir/root/bin/busybox" ] || die "no bin/busybox in busybox-static:$ARCH_DEBARCH"
 	fi
+	[ "$locked" = 0 ] || apt_unlock
 	echo "$dir/root/bin/busybox"
 }
 
