@@ -133,25 +133,12 @@ check-static:
 check-trace:
 	@scripts/check-trace.sh
 
-# Every stage runs even when an earlier one fails; the summary counts a
-# stage that produced no result as one failure.
+# Every stage, in three lanes side by side (scripts/check-all.sh: each
+# stage's output printed whole when it ends); every stage runs even when an
+# earlier one fails; the summary counts a stage that produced no result as
+# one failure. IODMA_LANES=1: one stage after the other.
 check:
-	@rm -rf $(OUT)/results
-	-@scripts/check-style.sh
-	-@scripts/check-docs.sh
-	-@scripts/check-static.sh
-	-@scripts/tests/run-checker-tests.sh
-	-@scripts/tests/check-core-object-tests.sh
-	-@scripts/check-host.sh
-	-@scripts/fuzz.sh 60 $(OUT)/results/fuzz
-	-@scripts/check-kunit.sh
-	-@scripts/demo.sh test
-	-@scripts/check-nvme.sh
-	-@scripts/check-install.sh
-	-@scripts/check-dkms.sh
-	-@scripts/check-trace.sh --from-demo
-	@[ ! -s $(OUT)/results/kunit-skips ] || cat $(OUT)/results/kunit-skips
-	@scripts/summary.sh $(OUT)/results style docs static checkers core-object host fuzz kunit demo nvme install dkms trace
+	@scripts/check-all.sh
 
 # The arm64 part of make check on its own.
 check-arm64:

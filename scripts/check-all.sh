@@ -1,0 +1,89 @@
+#!/usr/bin/env bash
+# Usage: check-all.sh   (make check)
+# Every stage of make check, in three lanes that run side by side, then the
+# summary. The KUnit guests keep both cores busy for most of the run, while
+# the demo's guests mostly wait for the edu engine's 100 ms timer and the
+# host stages are largely single-threaded: one after the other they left
+# cores idle for a third of the run.
+#   guests: kunit (it builds every test kernel first)
+#   demo:   demo, trace, nvme, install, dkms (a test kernel that kunit is
+#           still building is waited for: build-test-kernel.sh's lock)
+#   host:   style, docs, checkers, core-object, host, fuzz, static (last:
+#           sparse needs the 6.12 test kernel)
+# Each stage's output goes to out/logs/<stage>.log and is printed whole when
+# the stage ends, so that stages never interleave. Every stage runs even when
+# an earlier one fails; a stage that leaves no result in out/results counts
+# as one failure in the summary (scripts/summary.sh), which ends the output
+# with "N passed, N failed". IODMA_LANES=1 runs the stages one after the
+# other in the order above (the same logs and summary).
+set -uo pipefail
+. "$(dirname "$0")/lib/common.sh"
+
+out=$IODMA_TOP/out
+logs=$out/logs
+rm -rf "$out/results" "$logs"
+mkdir -p "$out/results" "$logs"
+: >"$logs/.print"
+
+# stage NAME: the command of stage NAME.
+stage_cmd() {
+	case $1 in
+	style) echo scripts/check-style.sh ;;
+	docs) echo scripts/check-docs.sh ;;
+	static) echo scripts/check-static.sh ;;
+	checkers) echo scripts/tests/run-checker-tests.sh ;;
+	core-object) echo scripts/tests/check-core-object-tests.sh ;;
+	host) echo scripts/check-host.sh ;;
+	fuzz) echo "scripts/fuzz.sh 60 $out/results/fuzz" ;;
+	kunit) echo scripts/check-kunit.sh ;;
+	demo) echo scripts/demo.sh test ;;
+	trace) echo scripts/check-trace.sh --from-demo ;;
+	nvme) echo scripts/check-nvme.sh ;;
+	install) echo scripts/check-install.sh ;;
+	dkms) echo scripts/check-dkms.sh ;;
+	*) die "unknown stage '$1'" ;;
+	esac
+}
+
+# run_stage NAME: run it, its output into its log, then print the log whole
+# (under a lock: one stage's output at a time).
+run_stage() {
+	local name=$1 log=$logs/$1.log start rc
+	start=$(date +%s)
+	printf '>> stage %s started\n' "$name" >&2
+	# shellcheck disable=SC2046 # the command is a list of words
+	(cd "$IODMA_TOP" && exec $(stage_cmd "$name")) >"$log" 2>&1 </dev/null
+	rc=$?
+	(
+		flock 6
+		printf '\n===== stage %s: exit %d after %d s =====\n' "$name" "$rc" \
+			"$(( $(date +%s) - start ))"
+		cat "$log"
+	) 6>>"$logs/.print"
+}
+
+lane() {
+	local s
+	for s in "$@"; do run_stage "$s"; done
+}
+
+lanes=(
+	"kunit"
+	"demo trace nvme install dkms"
+	"style docs checkers core-object host fuzz static"
+)
+start=$(date +%s)
+if [ "${IODMA_LANES:-3}" = 1 ]; then
+	# shellcheck disable=SC2086 # the lanes are lists of stage names
+	lane ${lanes[2]} ${lanes[0]} ${lanes[1]}
+else
+	for l in "${lanes[@]}"; do
+		# shellcheck disable=SC2086
+		lane $l &
+	done
+	wait
+fi
+printf '\n>> every stage finished after %d s\n' "$(( $(date +%s) - start ))"
+[ ! -s "$out/results/kunit-skips" ] || cat "$out/results/kunit-skips"
+exec "$IODMA_TOP/scripts/summary.sh" "$out/results" style docs static checkers \
+	core-object host fuzz kunit demo nvme install dkms trace
