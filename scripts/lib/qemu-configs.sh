@@ -19,9 +19,12 @@ IODMA_CONFIGS=(smp4 direct swiotlb swiotlb-tiny iommu-strict iommu-lazy)
 #   GUEST_KTAP   that port's name in the guest
 # EDU_DMA_BITS (default QEMU's 28 on x86_64, 64 on arm64: virt's RAM starts
 # at 1 GiB, beyond a 28-bit engine) sets the edu device's reach; IODMA_SMP
-# overrides the number of vCPUs.
+# overrides the number of vCPUs; IODMA_X86_MEM the memory of an x86_64
+# guest (default 1G: the demo and samples/nvme need pages above 256 MiB
+# for their 28-bit runs to bounce; the KUnit runs ask for 512M).
 qemu_config() {
 	local name=$1 arch=${2:-x86_64} edu="edu" bits=${EDU_DMA_BITS:-}
+	local mem=${IODMA_X86_MEM:-1G}
 	[ -n "$bits" ] || [ "$arch" = x86_64 ] || bits=64
 	[ -n "$bits" ] &&
 		edu="edu,dma_mask=$(printf '0x%x' $(( (1 << bits) - 1 )))"
@@ -29,7 +32,7 @@ qemu_config() {
 	KERNEL_ARGS="" QEMU_DTB=""
 	case "$arch/$name" in
 	x86_64/*)
-		QEMU_ARGS=(-machine q35 -cpu max -smp 1 -m 1G -device "$edu")
+		QEMU_ARGS=(-machine q35 -cpu max -smp 1 -m "$mem" -device "$edu")
 		QEMU_KTAP=(-serial chardev:ktap) GUEST_KTAP=ttyS1
 		# no_timer_check everywhere: under TCG on a loaded host the
 		# kernel's check of the timer through the IO-APIC can time out
@@ -68,10 +71,10 @@ qemu_config() {
 	x86_64/swiotlb-tiny) KERNEL_ARGS+=" swiotlb=128,force" ;;
 	x86_64/iommu-strict | x86_64/iommu-lazy)
 		QEMU_ARGS=(-machine q35,kernel-irqchip=split -cpu max
-			-device intel-iommu,intremap=on -smp 1 -m 1G -device "$edu")
+			-device intel-iommu,intremap=on -smp 1 -m "$mem" -device "$edu")
 		KERNEL_ARGS+=" intel_iommu=on iommu.strict=$([ "$name" = iommu-strict ] && echo 1 || echo 0)"
 		;;
-	x86_64/smp4) QEMU_ARGS=(-machine q35 -cpu max -smp 4 -m 1G -device "$edu") ;;
+	x86_64/smp4) QEMU_ARGS=(-machine q35 -cpu max -smp 4 -m "$mem" -device "$edu") ;;
 	# QEMU's virt says its PCIe host bridge is dma-coherent; without that
 	# property Linux treats edu as a non-coherent device and does the CPU
 	# cache maintenance on every map, sync and unmap.
