@@ -84,6 +84,11 @@ done <"$out/iodma.fragment"
 
 export CCACHE_DIR=$IODMA_CACHE/ccache
 export CCACHE_MAXSIZE=5G
+# Depend mode: ccache hashes the compiler's own dependency file (the kernel
+# passes -MMD) instead of running the preprocessor first; a cold build of
+# kernel/ and mm/ took 23% longer through ccache than without it, and 6%
+# in this mode.
+export CCACHE_DEPEND=1
 # Source paths differ per version directory; keep hits across source versions.
 export CCACHE_BASEDIR=$IODMA_CACHE
 say "building test kernel $KERNEL_LINE (make -j$(nproc)); cold about 10-15 min, warm ccache about 3"
