@@ -51,9 +51,11 @@ run_stage() {
 	local name=$1 log=$logs/$1.log start rc
 	start=$(date +%s)
 	printf '>> stage %s started\n' "$name" >&2
+	: >"$logs/$name.running"
 	# shellcheck disable=SC2046 # the command is a list of words
 	(cd "$IODMA_TOP" && exec $(stage_cmd "$name")) >"$log" 2>&1 </dev/null
 	rc=$?
+	rm -f "$logs/$name.running"
 	(
 		flock 6
 		printf '\n===== stage %s: exit %d after %d s =====\n' "$name" "$rc" \
@@ -73,16 +75,30 @@ lanes=(
 	"style docs checkers core-object host fuzz static"
 )
 start=$(date +%s)
+# A line every five minutes while stages run: their own output waits for
+# their end, and a cold kunit stage builds kernels for most of an hour.
+(
+	# (sleep holds no output open: killed, the loop must not keep a pipe alive)
+	while sleep 300 </dev/null >/dev/null 2>&1; do
+		running=$(cd "$logs" && ls -- *.running 2>/dev/null | sed 's/\.running$//' | tr '\n' ' ')
+		printf '>> after %d s still running: %s\n' "$(( $(date +%s) - start ))" "$running" >&2
+	done
+) &
+beat=$!
 if [ "${IODMA_LANES:-3}" = 1 ]; then
 	# shellcheck disable=SC2086 # the lanes are lists of stage names
 	lane ${lanes[2]} ${lanes[0]} ${lanes[1]}
 else
+	lane_pids=()
 	for l in "${lanes[@]}"; do
 		# shellcheck disable=SC2086
 		lane $l &
+		lane_pids+=($!)
 	done
-	wait
+	wait "${lane_pids[@]}"
 fi
+kill "$beat" 2>/dev/null
+wait "$beat" 2>/dev/null
 printf '\n>> every stage finished after %d s\n' "$(( $(date +%s) - start ))"
 [ ! -s "$out/results/kunit-skips" ] || cat "$out/results/kunit-skips"
 exec "$IODMA_TOP/scripts/summary.sh" "$out/results" style docs static checkers \
