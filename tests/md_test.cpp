@@ -153,4 +153,87 @@ TEST_F(MdTest, ReferenceCounted) {
   EXPECT_EQ(iodma_core_md_direction(nullptr), 3u);
 }
 
+// Vmalloc and page-array descriptors record their physically contiguous
+// pieces at creation: prepare looks no page up, and a range that lies in
+// one piece maps as one range even when it spans pages.
+TEST_F(MdTest, VmallocPiecesAreRecordedAtCreation) {
+  const uint64_t pg = fake::page_size();
+  // Pages 0-2 contiguous, then a jump, then 2 contiguous.
+  const std::vector<uint64_t> phys = {
+      0x800000, 0x800000 + pg, 0x800000 + 2 * pg, 0xa00000, 0xa00000 + pg};
+  fake::add_ram(0x800000, 3 * pg);
+  fake::add_ram(0xa00000, 2 * pg);
+  void* kva = fake::vmalloc_of(phys);
+  iodma_core_md_desc d{};
+  d.kind = IODMA_CORE_MD_KVA;
+  d.dir = xfer::kToDev;
+  d.kva = static_cast<char*>(kva) + 100;
+  d.len = 5 * pg - 200;
+  iodma_md* m = make_md(d);
+  iodma_cmd* c = cmd();
+  ASSERT_EQ(iodma_core_cmd_set_md(c, m, 0), 0);
+
+  const long lookups = fake::phys_lookups();
+  ASSERT_EQ(iodma_core_cmd_prepare(c, 0, 2 * pg, 0), 0);
+  EXPECT_EQ(fake::phys_lookups(), lookups) << "no lookup at prepare";
+  EXPECT_EQ(fake::single_maps(), 1) << "two pages of one piece, one map";
+  std::vector<model::Seg> s = gen_all(c);
+  ASSERT_EQ(s.size(), 1u);
+  EXPECT_EQ(s[0].addr, 0x800000 + 100);
+  EXPECT_EQ(s[0].len, 2 * pg);
+  ASSERT_EQ(iodma_core_cmd_complete(c, 0), 0);
+
+  // The whole range: two pieces, the second ending 100 bytes short.
+  ASSERT_EQ(iodma_core_cmd_prepare(c, 0, 0, 0), 0);
+  s = gen_all(c);
+  ASSERT_EQ(s.size(), 2u);
+  EXPECT_EQ(s[0].addr, 0x800000 + 100);
+  EXPECT_EQ(s[0].len, 3 * pg - 100);
+  EXPECT_EQ(s[1].addr, 0xa00000u);
+  EXPECT_EQ(s[1].len, 2 * pg - 100);
+  ASSERT_EQ(iodma_core_cmd_complete(c, 0), 0);
+  EXPECT_EQ(fake::phys_lookups(), lookups);
+}
+
+TEST_F(MdTest, PageArrayIsReadOnlyAtCreation) {
+  const uint64_t pg = fake::page_size();
+  fake::add_ram(0x800000, 4 * pg);
+  fake::Page p[3] = {{0x802000}, {0x800000}, {0x801000}};
+  std::vector<void*> pages = {&p[0], &p[1], &p[2]};
+  iodma_core_md_desc d{};
+  d.kind = IODMA_CORE_MD_PAGES;
+  d.dir = xfer::kToDev;
+  d.pages = pages.data();
+  d.npages = 3;
+  d.offset = pg + 8;
+  d.len = 2 * pg - 8;
+  iodma_md* m = make_md(d);
+  // The caller may reuse its array: the descriptor kept the ranges.
+  pages.assign(3, nullptr);
+  iodma_cmd* c = cmd();
+  ASSERT_EQ(iodma_core_cmd_set_md(c, m, 0), 0);
+  ASSERT_EQ(iodma_core_cmd_prepare(c, 0, 0, 0), 0);
+  std::vector<model::Seg> s = gen_all(c);
+  ASSERT_EQ(s.size(), 1u) << "pages 1 and 2 are contiguous";
+  EXPECT_EQ(s[0].addr, 0x800000u + 8);
+  EXPECT_EQ(s[0].len, 2 * pg - 8);
+  ASSERT_EQ(iodma_core_cmd_complete(c, 0), 0);
+}
+
+TEST_F(MdTest, PiecesAllocationFailureLeavesNothing) {
+  const long live = fake::live_allocs();
+  fake::fail_nth_alloc(0);
+  std::vector<uint64_t> phys = {0x800000, 0x900000};
+  fake::add_ram(0x800000, fake::page_size());
+  fake::add_ram(0x900000, fake::page_size());
+  iodma_core_md_desc d{};
+  d.kind = IODMA_CORE_MD_KVA;
+  d.dir = xfer::kToDev;
+  d.kva = fake::vmalloc_of(phys);
+  d.len = 2 * fake::page_size();
+  iodma_md* m = nullptr;
+  EXPECT_EQ(iodma_core_md_create(&d, 0, &m), -IODMA_ENOMEM);
+  EXPECT_EQ(fake::live_allocs(), live);
+}
+
 }  // namespace

@@ -61,6 +61,66 @@ bool wraps(u64 a, u64 len) { return len - 1 > kU64Max - a; }
 
 // A reusable descriptor's ranges live in its own allocation.
 constexpr u32 kMaxRanges = 1u << 20;
+// The pieces of a vmalloc or page-array descriptor are counted in a u32.
+constexpr u64 kMaxPieces = 0xffffffffu;
+
+// Calls f(phys, len) for each page of a vmalloc range [start, start + len)
+// (start a kernel address) or of a page array's range that begins `start`
+// bytes into pages[0], in order; the first and last may be partial.
+template <typename F>
+void for_each_page(MdKind kind, u64 start, void* const* pages, u64 len,
+                   u32 page_shift, F& f) {
+  const u64 page = u64{1} << page_shift;
+  u64 in_page = start & (page - 1);
+  for (u64 i = 0, left = len; left > 0; i++) {
+    const u64 piece = min_of(left, page - in_page);
+    const u64 at = align_down(start, page) + (i << page_shift) + in_page;
+    // The descriptor keeps kernel addresses as integers (the seam has no
+    // pointer arithmetic); the platform needs the address back.
+    // NOLINTNEXTLINE(performance-no-int-to-ptr)
+    f(kind == MdKind::kVmalloc
+          ? iodma_plat_vmalloc_phys(reinterpret_cast<const void*>(at))
+          : iodma_plat_page_phys(pages[(start >> page_shift) + i]) + in_page,
+      piece);
+    left -= piece;
+    in_page = 0;
+  }
+}
+
+// The physically contiguous pieces of a vmalloc or page-array range: how
+// many (count) or, with room in segs/start, the pieces themselves with
+// their running offsets. Stops writing at `cap` (overflowed()).
+class PieceList {
+ public:
+  PieceList(DevSeg* segs, u64* start, u64 cap)
+      : segs_(segs), start_(start), cap_(cap) {}
+  void operator()(u64 phys, u64 len) {
+    if (n_ > 0 && end_ == phys) {
+      if (segs_ != nullptr) segs_[n_ - 1].len += len;
+    } else if (n_ == cap_) {
+      overflowed_ = true;
+    } else {
+      if (segs_ != nullptr) {
+        start_[n_] = off_;
+        segs_[n_] = DevSeg{phys, len};
+      }
+      n_++;
+    }
+    end_ = phys + len;
+    off_ += len;
+  }
+  u64 count() const { return n_; }
+  bool overflowed() const { return overflowed_; }
+
+ private:
+  DevSeg* segs_;
+  u64* start_;
+  u64 cap_;
+  u64 n_ = 0;
+  u64 end_ = 0;
+  u64 off_ = 0;
+  bool overflowed_ = false;
+};
 
 }  // namespace
 
@@ -136,6 +196,22 @@ int Md::create(const iodma_core_md_desc& d, u32 gfp, Md** out) {
     if (mm == nullptr) return kEFAULT;
   }
 
+  // The physical pieces of a vmalloc or page-array range are recorded
+  // here, once (the pages cannot change while the descriptor exists): a
+  // prepare then costs per piece, not per page, and a physically
+  // contiguous range is one piece for the fast path.
+  const bool by_page = kind == MdKind::kVmalloc || kind == MdKind::kPages;
+  const u64 page_start = kind == MdKind::kPages ? first : base;
+  if (by_page) {
+    PieceList counter(nullptr, nullptr, kU64Max);
+    for_each_page(kind, page_start, d.pages, length, shift, counter);
+    if (counter.count() > kMaxPieces) {
+      iodma_plat_mm_put(mm);
+      return kENOMEM;
+    }
+    sg_count = static_cast<u32>(counter.count());
+  }
+
   AllocChecker ac(gfp);
   const size_t extra = size_t{sg_count} * (sizeof(DevSeg) + sizeof(u64));
   Md* md = new (&ac, extra) Md();
@@ -147,11 +223,20 @@ int Md::create(const iodma_core_md_desc& d, u32 gfp, Md** out) {
   md->kind_ = kind;
   md->dir_ = static_cast<Dir>(d.dir);
   md->base_ = base;
-  md->first_ = first;
-  md->pages_ = d.pages;
-  if (kind == MdKind::kSgTable) {
+  if (sg_count > 0) {
     md->sg_ = reinterpret_cast<DevSeg*>(md + 1);
     md->sg_start_ = reinterpret_cast<u64*>(md->sg_ + sg_count);
+  }
+  if (by_page) {
+    PieceList pieces(md->sg_, md->sg_start_, sg_count);
+    for_each_page(kind, page_start, d.pages, length, shift, pieces);
+    if (pieces.overflowed()) {
+      iodma_plat_bug("a range's pages changed while it was described");
+      destroy(md);
+      return kEIO;
+    }
+    md->sg_count_ = static_cast<u32>(pieces.count());
+  } else if (kind == MdKind::kSgTable) {
     iodma_plat_sgt_ranges(d.sgt, md->sg_, sg_count);
     // Keep the non-empty entries, with their running offsets.
     u32 n = 0;
@@ -245,6 +330,8 @@ u64 Md::gather_bound(u64 off, u64 len, const Limits& lim) const {
     case MdKind::kLinear:
     case MdKind::kPhys:
       return 1 + full + inner_boundaries(base_ + off, len, lim.boundary);
+    case MdKind::kVmalloc:
+    case MdKind::kPages:
     case MdKind::kSgTable:
     case MdKind::kRanges: {
       DevSegList l{sg_, sg_start_, sg_count_, length_};
@@ -260,13 +347,12 @@ u64 Md::gather_bound(u64 off, u64 len, const Limits& lim) const {
       }
       return bound;
     }
-    case MdKind::kVmalloc:
     case MdKind::kUser:
-    case MdKind::kPages:
       break;
   }
-  // One piece per page; a boundary below the page size cuts inside it.
-  const u64 abs = (kind_ == MdKind::kPages ? first_ : base_) + off;
+  // User memory: one piece per pinned page; a boundary below the page size
+  // cuts inside it.
+  const u64 abs = base_ + off;
   const u64 pages =
       (align_down(abs + len - 1, page) + page - align_down(abs, page)) >>
       lim.page_shift;
@@ -283,24 +369,15 @@ bool Md::one_piece(u64 off, u64 len, u32 page_shift, void* const* pinned,
     case MdKind::kPhys:
       *out = DevSeg{base_ + off, len};
       return true;
-    case MdKind::kVmalloc: {
-      const u64 a = base_ + off;
-      if ((a & (page - 1)) + len > page) return false;
-      // NOLINTNEXTLINE(performance-no-int-to-ptr)
-      *out = DevSeg{iodma_plat_vmalloc_phys(reinterpret_cast<const void*>(a)),
-                    len};
-      return true;
-    }
-    case MdKind::kPages:
     case MdKind::kUser: {
-      const u64 abs = (kind_ == MdKind::kPages ? first_ : base_) + off;
-      const u64 in_page = abs & (page - 1);
+      const u64 in_page = (base_ + off) & (page - 1);
       if (in_page + len > page) return false;
-      // The caller's page, or the first (only) one pinned for the range.
-      void* p = kind_ == MdKind::kPages ? pages_[abs >> page_shift] : pinned[0];
-      *out = DevSeg{iodma_plat_page_phys(p) + in_page, len};
+      // The first (only) page pinned for the range.
+      *out = DevSeg{iodma_plat_page_phys(pinned[0]) + in_page, len};
       return true;
     }
+    case MdKind::kVmalloc:
+    case MdKind::kPages:
     case MdKind::kSgTable:
     case MdKind::kRanges: {
       DevSegList l{sg_, sg_start_, sg_count_, length_};
@@ -323,31 +400,19 @@ int Md::gather(u64 off, u64 len, const Limits& lim, void* const* pinned,
     case MdKind::kPhys:
       w.add(base_ + off, len);
       break;
-    case MdKind::kVmalloc:
-      for (u64 a = base_ + off, end = a + len; a < end && !w.overflowed();) {
-        const u64 piece = min_of(end - a, page - (a & (page - 1)));
-        // The descriptor keeps kernel addresses as integers (the seam has
-        // no pointer arithmetic); the platform needs the address back.
-        // NOLINTNEXTLINE(performance-no-int-to-ptr)
-        w.add(iodma_plat_vmalloc_phys(reinterpret_cast<const void*>(a)), piece);
-        a += piece;
-      }
-      break;
-    case MdKind::kPages:
     case MdKind::kUser: {
-      // Page i of the range, from the caller's array or the pinned one.
-      const u64 abs = (kind_ == MdKind::kPages ? first_ : base_) + off;
-      void* const* pages =
-          kind_ == MdKind::kPages ? pages_ + (first_ + off) / page : pinned;
-      u64 in_page = abs & (page - 1), left = len;
+      // Page i of the range is pinned[i].
+      u64 in_page = (base_ + off) & (page - 1), left = len;
       for (u32 i = 0; left > 0 && !w.overflowed(); i++) {
         const u64 piece = min_of(left, page - in_page);
-        w.add(iodma_plat_page_phys(pages[i]) + in_page, piece);
+        w.add(iodma_plat_page_phys(pinned[i]) + in_page, piece);
         left -= piece;
         in_page = 0;
       }
       break;
     }
+    case MdKind::kVmalloc:
+    case MdKind::kPages:
     case MdKind::kSgTable:
     case MdKind::kRanges: {
       DevSegList l{sg_, sg_start_, sg_count_, length_};

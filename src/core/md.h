@@ -31,16 +31,21 @@ enum class MdKind : u8 {
 
 // Invariants: length_ > 0 and fixed, except for kRanges, where it is 0
 // while empty and changes only through reset()/add_range(), never while
-// prepared_ > 0; refs_ > 0 while reachable; for kSgTable and kRanges, sg_
-// holds sg_count_ (<= sg_cap_) non-empty ranges whose lengths add up to at
-// least first_ + length_ and sg_start_ their running offsets; prepared_
-// counts the commands that hold a prepared range of this descriptor.
+// prepared_ > 0; refs_ > 0 while reachable; for kSgTable, kRanges,
+// kVmalloc and kPages, sg_ holds sg_count_ (<= sg_cap_ for kRanges)
+// non-empty physical ranges whose lengths add up to length_ (kVmalloc and
+// kPages: the maximal physically contiguous pieces of the range, recorded
+// at creation) and sg_start_ their running offsets; prepared_ counts the
+// commands that hold a prepared range of this descriptor.
 class Md {
  public:
   // Reference counted, and holds the owner's mm: shared, never copied.
   Md(const Md&) = delete;
   Md& operator=(const Md&) = delete;
 
+  // kOk, kEINVAL, kEFAULT (user memory) or kENOMEM. A vmalloc or
+  // page-array descriptor records its physically contiguous pieces here,
+  // in its own allocation: O(pages of the range), once.
   [[nodiscard]] static int create(const iodma_core_md_desc& d, u32 gfp,
                                   Md** out);
   // A reusable descriptor with room for `max_ranges` physical ranges,
@@ -117,11 +122,9 @@ class Md {
   MdKind kind_ = MdKind::kLinear;
   Dir dir_ = Dir::kBidirectional;
   u64 length_ = 0;
-  u64 first_ = 0;           // offset into the first page / sg range
-  u64 base_ = 0;            // kLinear/kPhys: physical; kVmalloc/kUser: address
-  void* mm_ = nullptr;      // kUser: the creator's address space, referenced
-  void** pages_ = nullptr;  // kPages, the caller's array
-  DevSeg* sg_ = nullptr;    // kSgTable, after the object
+  u64 base_ = 0;          // kLinear/kPhys: physical; kVmalloc/kUser: address
+  void* mm_ = nullptr;    // kUser: the creator's address space, referenced
+  DevSeg* sg_ = nullptr;  // kSgTable/kVmalloc/kPages/kRanges: after the object
   u64* sg_start_ = nullptr;
   u32 sg_count_ = 0;
   u32 sg_cap_ = 0;    // kRanges: room in sg_ and sg_start_

@@ -35,8 +35,8 @@ static struct iodma_md *iodma_md_new(struct iodma_core_md_desc *d,
  *
  * The buffer must stay allocated while the descriptor exists. Every page of
  * a vmalloc range is checked here (a range running into a guard hole is
- * refused); its pages are looked up at prepare time, for the prepared
- * range only.
+ * refused); its physically contiguous pieces are recorded here, once
+ * (24 bytes each), so that a prepare costs per piece of its range.
  *
  * Context: Process context if @gfp may sleep; any context otherwise.
  * Return: the descriptor (one reference) or an ERR_PTR(): -EINVAL for a
@@ -54,7 +54,8 @@ EXPORT_SYMBOL_NS_GPL(iodma_md_from_kva, IODMA);
 
 /**
  * iodma_md_from_pages() - describe a range of an array of pages
- * @pages: the pages; the array and the pages must outlive the descriptor
+ * @pages: the pages, which must outlive the descriptor; the array is read
+ *	here only (the descriptor records their physically contiguous pieces)
  * @npages: entries in @pages
  * @offset: byte offset of the range into the first page of @pages
  * @len: bytes, with @offset + @len within @npages pages
