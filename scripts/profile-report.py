@@ -88,11 +88,13 @@ def main():
         if len(addrs) < 1000:
             problems.append(f"{cfg}: only {len(addrs)} code symbols from the guest")
         wins = read_windows(wlog)
-        # (kind, path) -> [window numbers]
+        # (kind, path) -> [window numbers]; the cycle size, as printed
         marked = collections.defaultdict(list)
+        size = "?"
         for f in klines:
             if f[0] == "window" and len(f) == 5:
                 marked[(f[2], f[4])].append(int(f[1]))
+                size = f[3]
         if not marked:
             problems.append(f"{cfg}: no marked window")
         best_of = {}
@@ -114,7 +116,7 @@ def main():
             if not row["best"] or not row["iodma"]:
                 continue
             t = {p: (row[p][0] if row[p] else 0) for p in PATHS}
-            lines.append(f"bench: insns {cfg} {kind} 4K best {t['best']} iodma "
+            lines.append(f"bench: insns {cfg} {kind} {size} best {t['best']} iodma "
                          f"{t['iodma']} typical {t['typical']} iodma-best "
                          f"{t['iodma'] - t['best']:+d} (windows: iodma "
                          f"{row['iodma'][2]})")

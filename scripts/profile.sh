@@ -10,7 +10,9 @@
 # load. Writes out/bench/<line>/profile.txt. Needs make bench's build of
 # the modules for that line (it runs this at its end), or builds them.
 # Environment: PROFILE_CONFIGS (default: direct swiotlb iommu-strict
-# iommu-lazy), PROFILE_WINDOWS (cycles per path, default 5).
+# iommu-lazy), PROFILE_WINDOWS (cycles per path, default 5),
+# PROFILE_KIB (the size of a cycle, KiB, default 4; other sizes write
+# out/bench/<line>/profile-<N>K.txt).
 set -euo pipefail
 . "$(dirname "$0")/lib/common.sh"
 . "$(dirname "$0")/lib/kernels.sh"
@@ -21,7 +23,14 @@ line=${1:-${IODMA_KERNELS[0]}}
 kernel_row "$line"
 read -r -a configs <<<"${PROFILE_CONFIGS:-direct swiotlb iommu-strict iommu-lazy}"
 out=$IODMA_TOP/out/bench/$line
-mkdir -p "$out/profile"
+kib=${PROFILE_KIB:-4}
+case $kib in ''|*[!0-9]*) die "PROFILE_KIB='$kib': a number of KiB" ;; esac
+if [ "$kib" = 4 ]; then
+	runsdir=$out/profile report=$out/profile.txt
+else
+	runsdir=$out/profile-${kib}K report=$out/profile-${kib}K.txt
+fi
+mkdir -p "$out/profile" "$runsdir"
 { read -r kdir; read -r kernel; } < <("$IODMA_TOP/scripts/stock-kernel.sh" "$line")
 
 plugin=$out/profile/insn-windows.so
@@ -33,16 +42,16 @@ if [ ! -f "$out/initramfs.cpio.gz" ] || [ ! -f "$out/module/iodma_bench.ko" ]; t
 fi
 runs=()
 for cfg in "${configs[@]}"; do
-	d=$out/profile/$cfg
+	d=$runsdir/$cfg
 	rm -f "$d/windows.log"
 	say "instruction profile [$line $cfg]"
 	IODMA_SMP=1 EDU_DMA_BITS=64 IODMA_PLUGIN="$plugin,out=$d/windows.log" \
-		IODMA_APPEND="iodma.run=bench-collect iodma.modargs=iodma_bench.windows=${PROFILE_WINDOWS:-5}" \
+		IODMA_APPEND="iodma.run=bench-collect iodma.modargs=iodma_bench.windows=${PROFILE_WINDOWS:-5},iodma_bench.window_kib=$kib" \
 		"$IODMA_TOP/scripts/run-qemu.sh" "$cfg" "$kernel" "$out/initramfs.cpio.gz" \
 		"$d" iodma,iodma_bench 900 || say "qemu [$line $cfg] did not exit cleanly"
 	runs+=("$cfg=$d")
 done
 python3 "$IODMA_TOP/scripts/profile-report.py" "${runs[@]}" |
-	tee "$out/profile.txt"
+	tee "$report"
 rc=${PIPESTATUS[0]}
 [ "$rc" -eq 0 ] || die "the instruction profile is incomplete (FAIL lines above)"

@@ -59,7 +59,12 @@ MODULE_PARM_DESC(scaling_ms, "length of each scaling measurement, ms");
 static unsigned int windows;
 module_param(windows, uint, 0444);
 MODULE_PARM_DESC(windows,
-		 "profile mode: only this many marked cycles of each path at 4 KiB");
+		 "profile mode: only this many marked cycles of each path");
+
+static unsigned int window_kib = 4;
+module_param(window_kib, uint, 0444);
+MODULE_PARM_DESC(window_kib,
+		 "profile mode: the size of each marked cycle, KiB (4 to 16384)");
 
 enum buf_kind { KMALLOC, VMALLOC, PAGES, USER, NKINDS };
 static const char *const kind_name[] = { "kmalloc", "vmalloc", "pages",
@@ -633,20 +638,26 @@ static inline void window_close(void)
 #endif
 }
 
-/* @windows cycles of each path, each in its own window, at 4 KiB. */
+/* @windows cycles of each path, each in its own window, of @window_kib. */
 static void bench_windows(struct device *dev, struct iodma_cmd *cmd)
 {
+	const size_t size = (size_t)window_kib * SZ_1K;
 	unsigned int k, i, path, n = 0;
 	struct phases p;
 	u64 sink = 0;
 	u32 segs;
 
+	if (window_kib < 4 || window_kib > SZ_16K) {
+		out("error windows: window_kib %u is not within 4 to 16384\n",
+		    window_kib);
+		return;
+	}
 	for (k = 0; k < NKINDS; k++) {
 		struct iodma_md *md = NULL;
 		struct buf b = {};
 		bool ok = true;
 
-		if (buf_alloc(&b, dev, k, SZ_4K)) {
+		if (buf_alloc(&b, dev, k, size)) {
 			out("error windows %s: allocation failed\n", kind_name[k]);
 			goto next;
 		}
@@ -658,11 +669,11 @@ static void bench_windows(struct device *dev, struct iodma_cmd *cmd)
 		for (i = 0; ok && i < 3; i++)	/* warm */
 			ok = raw_typical(&b, &sink, &p) &&
 			     raw_best(&b, &sink, &p) &&
-			     iodma_path(cmd, 0, SZ_4K, &sink, &segs, &p);
+			     iodma_path(cmd, 0, size, &sink, &segs, &p);
 		for (i = 0; ok && i < windows; i++) {
 			for (path = 0; ok && path < NPATHS; path++) {
-				out("window %u %s 4K %s\n", n++, kind_name[k],
-				    path_name[path]);
+				out("window %u %s %uK %s\n", n++, kind_name[k],
+				    window_kib, path_name[path]);
 				if (!window_open()) {
 					out("error windows: no marker on this architecture\n");
 					ok = false;
@@ -673,7 +684,7 @@ static void bench_windows(struct device *dev, struct iodma_cmd *cmd)
 				else if (path == BEST)
 					ok = raw_best(&b, &sink, &p);
 				else
-					ok = iodma_path(cmd, 0, SZ_4K, &sink,
+					ok = iodma_path(cmd, 0, size, &sink,
 							&segs, &p);
 				window_close();
 			}
