@@ -206,6 +206,60 @@ TEST(SegmentWalk, MatchesModelOnRandomCases) {
   EXPECT_GT(copy_needed, 500);
 }
 
+// ranges_are_segments() holds exactly when the model's walk from 0 emits
+// the ranges themselves, one each; then the walk from any range's start
+// emits the ranges from there.
+TEST(SegmentWalk, RangesAreSegmentsExactlyWhenTheWalkSaysSo) {
+  std::mt19937_64 rng(20261201);
+  int yes = 0, no = 0;
+  for (int iter = 0; iter < 5000; iter++) {
+    iodma_core_spec in{};
+    in.format = 4;
+    in.address_bits = static_cast<unsigned char>(pick(rng, {0, 16, 20, 32}));
+    in.max_segment_size = pick(rng, {0, 0, 512, 1000, 4096}) * (1 + rng() % 3);
+    in.alignment = static_cast<unsigned>(pick(rng, {0, 1, 8, 4096}));
+    in.alignment_length = static_cast<unsigned>(pick(rng, {1, 1, 1, 4, 64}));
+    in.alignment_internal = static_cast<unsigned>(pick(rng, {0, 1, 8, 512}));
+    in.alignment_end = static_cast<unsigned>(pick(rng, {0, 0, 8, 4096}));
+    in.segment_boundary = pick(rng, {0, 0, 1024, 4096});
+    Spec sp;
+    if (!resolve(in, &sp)) continue;
+    // Ranges cut as a device mapping cuts them: often at the segment
+    // size or a boundary, sometimes contiguous with the previous one.
+    std::vector<model::Seg> d;
+    const int n = 1 + static_cast<int>(rng() % 5);
+    uint64_t addr = (rng() % 64) * pick(rng, {8, 512, 4096});
+    for (int i = 0; i < n; i++) {
+      uint64_t len = pick(rng, {64, 512, 1000, 1024, 4096, 8192});
+      if (rng() % 3 == 0 && sp.max_segment_size < (1ull << 20))
+        len = sp.max_segment_size;
+      d.push_back({addr, len});
+      addr += len;
+      if (rng() % 2 == 0) addr = (rng() % 4096) * pick(rng, {8, 512, 4096});
+    }
+    uint64_t t = model::total(d);
+    if (t % sp.alignment_length != 0) continue;
+    Layout l(d);
+    SCOPED_TRACE("iteration " + std::to_string(iter));
+    std::vector<model::Seg> want;
+    const int err = model::walk(sp, d, 0, &want);
+    const bool same = err == 0 && want == d;
+    ASSERT_EQ(iodma::ranges_are_segments(sp, l.list), same);
+    if (!same) {
+      no++;
+      continue;
+    }
+    yes++;
+    for (size_t i = 0; i < d.size(); i++) {
+      std::vector<model::Seg> from;
+      ASSERT_EQ(model::walk(sp, d, l.start[i], &from), 0);
+      ASSERT_EQ(from, std::vector<model::Seg>(d.begin() + i, d.end()));
+    }
+  }
+  EXPECT_GT(yes, 250);
+  EXPECT_GT(no, 250);
+}
+
 TEST(SegmentWalk, CoalescesContiguousRanges) {
   Layout l({{0x10000, 4096}, {0x11000, 4096}, {0x12000, 100}, {0x20000, 50}});
   Spec sp = spec_of(0, 0, 0, 0, 0, 0);

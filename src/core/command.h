@@ -43,7 +43,9 @@ struct DevKey {
 //    pinned_ holds npinned_ pinned user pages. single_: the mapping is one
 //    range mapped without a scatterlist (dev_list_ has one range).
 //    one_seg_: the walk from offset 0 emits exactly dev_list_'s one range,
-//    unchanged (gen_segments writes it directly).
+//    unchanged (gen_segments writes it directly). as_ranges_: it emits
+//    each of dev_list_'s ranges as one segment, unchanged
+//    (ranges_are_segments()).
 //  - rsv_blocks_ holds rsv_count_ copy-buffer blocks of rsv_block_ bytes,
 //    allocated for both directions, from reserve_copy_buffer() to destroy;
 //    cb_reserved_: the prepared range's copy buffer is the first of them
@@ -170,6 +172,11 @@ class Command {
   [[nodiscard]] int walk_checked(Walker* w, u32 count, u32* n) const;
   template <typename Writer>
   [[nodiscard]] int emit(Walker* w, u32 count, u32* n, Writer write) const;
+  template <typename Writer>
+  [[nodiscard]] int emit_ranges(Walker* w, u32 count, u32* n,
+                                Writer write) const;
+  template <typename Writer>
+  [[nodiscard]] int emit_any(Walker* w, u32 count, u32* n, Writer write) const;
 
   void* dev_;
   DeviceInfo info_;
@@ -193,6 +200,7 @@ class Command {
   bool fast_ = false;    // meets_spec_fast(dev_list_)
   bool single_ = false;  // mapped by iodma_plat_map_single()
   bool one_seg_ = false;
+  bool as_ranges_ = false;
   DevSegList cpu_;       // physical ranges of the prepared range
   DevSegList dev_list_;  // device ranges
   Walker walker_;

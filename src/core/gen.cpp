@@ -78,6 +78,27 @@ int Command::emit(Walker* wp, u32 count, u32* n, Writer write) const {
   return kOk;
 }
 
+// Up to `count` of dev_list_'s ranges from w (at the start of one) as they
+// stand, when the walk would emit exactly them (as_ranges_): no cut, no
+// check. kOk with *n written, or kEOVERFLOW from a custom function.
+template <typename Writer>
+int Command::emit_ranges(Walker* wp, u32 count, u32* n, Writer write) const {
+  const DevSeg* s = dev_list_.segs;
+  const u32 first = wp->index();
+  const u32 end = first + min_of(count, dev_list_.count - first);
+  for (u32 i = first; i < end; i++)
+    if (!write(i - first, s[i].addr, s[i].len)) return kEOVERFLOW;
+  wp->to_range(dev_list_, end);
+  *n = end - first;
+  return kOk;
+}
+
+template <typename Writer>
+int Command::emit_any(Walker* w, u32 count, u32* n, Writer write) const {
+  if (as_ranges_ && w->at_range_start()) return emit_ranges(w, count, n, write);
+  return emit(w, count, n, write);
+}
+
 // The one segment of a prepared range that check_one_segment() found to
 // be a valid segment as it is, from offset 0: no walker, no check walk.
 int Command::gen_one(u64* offset, void* segments, u32* count) {
@@ -128,9 +149,11 @@ int Command::gen_walk(u64* offset, void* segments, u32* count) {
   // aligned address. Otherwise check first, so that an error leaves the
   // output array untouched.
   const u64 unit = max_of(spec_.alignment_length, spec_.alignment_internal);
-  const bool safe = fast_ && (w.pos() == 0 ||
-                              ((w.addr(dev_list_) & (unit - 1)) == 0 &&
-                               (w.pos() & (spec_.alignment_length - 1)) == 0));
+  const bool safe =
+      (as_ranges_ && w.at_range_start()) ||
+      (fast_ &&
+       (w.pos() == 0 || ((w.addr(dev_list_) & (unit - 1)) == 0 &&
+                         (w.pos() & (spec_.alignment_length - 1)) == 0)));
   if (!safe) {
     Walker probe = w;
     u32 n;
@@ -141,25 +164,27 @@ int Command::gen_walk(u64* offset, void* segments, u32* count) {
   int err = kOk;
   switch (spec_.format) {
     case Format::kHost32:
-      err = emit(&w, *count, &n, PairWriter<u32, !kLittleEndianHost>{segments});
+      err = emit_any(&w, *count, &n,
+                     PairWriter<u32, !kLittleEndianHost>{segments});
       break;
     case Format::kBig32:
-      err = emit(&w, *count, &n, PairWriter<u32, true>{segments});
+      err = emit_any(&w, *count, &n, PairWriter<u32, true>{segments});
       break;
     case Format::kLittle32:
-      err = emit(&w, *count, &n, PairWriter<u32, false>{segments});
+      err = emit_any(&w, *count, &n, PairWriter<u32, false>{segments});
       break;
     case Format::kHost64:
-      err = emit(&w, *count, &n, PairWriter<u64, !kLittleEndianHost>{segments});
+      err = emit_any(&w, *count, &n,
+                     PairWriter<u64, !kLittleEndianHost>{segments});
       break;
     case Format::kBig64:
-      err = emit(&w, *count, &n, PairWriter<u64, true>{segments});
+      err = emit_any(&w, *count, &n, PairWriter<u64, true>{segments});
       break;
     case Format::kLittle64:
-      err = emit(&w, *count, &n, PairWriter<u64, false>{segments});
+      err = emit_any(&w, *count, &n, PairWriter<u64, false>{segments});
       break;
     case Format::kCustom:
-      err = emit(&w, *count, &n, CustomWriter{segments, &spec_});
+      err = emit_any(&w, *count, &n, CustomWriter{segments, &spec_});
       break;
   }
   if (err != kOk) return err;

@@ -39,6 +39,14 @@ struct DevSegList {
 // else that error. O(emitted segments).
 [[nodiscard]] int check_walk(const Spec& spec, const DevSegList& list);
 
+// Whether the walk from offset 0 emits exactly list's ranges, one segment
+// each and unchanged, without an error: every range within the limits
+// that would cut it, none that the walk would coalesce with the next, and
+// every check the walk makes passed. Then a walk from the start of any
+// range emits the ranges from there as they stand. O(count).
+[[nodiscard]] bool ranges_are_segments(const Spec& spec,
+                                       const DevSegList& list);
+
 // A position in a DevSegList and the rule that cuts the next segment there.
 // Invariant: pos_ < list.total implies idx_ < list.count and
 // in_ < list.segs[idx_].len, and list.start[idx_] + in_ == pos_.
@@ -46,6 +54,15 @@ class Walker {
  public:
   void reset() { pos_ = 0, idx_ = 0, in_ = 0; }
   u64 pos() const { return pos_; }
+  // The range the walk stands in, and whether at its start.
+  u32 index() const { return idx_; }
+  bool at_range_start() const { return in_ == 0; }
+  // Move to the start of range `idx` (list.count: the end).
+  void to_range(const DevSegList& list, u32 idx) {
+    idx_ = idx;
+    in_ = 0;
+    pos_ = idx < list.count ? list.start[idx] : list.total;
+  }
   // Device address at the current position (pos() < list.total).
   u64 addr(const DevSegList& list) const { return list.segs[idx_].addr + in_; }
   // Move to prepared offset `pos` (< list.total): O(1) when it is where

@@ -153,10 +153,16 @@ void Command::unmap_device(u32 attrs) {
 // by max_segment_size or segment_boundary).
 void Command::check_one_segment() {
   const DevSeg& s = dev_list_.segs[0];
-  one_seg_ =
-      fast_ && dev_list_.count == 1 && s.len <= spec_.max_segment_size &&
-      (spec_.segment_boundary == 0 ||
-       walk_detail::to_boundary(s.addr, spec_.segment_boundary) >= s.len);
+  if (dev_list_.count == 1) {
+    one_seg_ =
+        fast_ && s.len <= spec_.max_segment_size &&
+        (spec_.segment_boundary == 0 ||
+         walk_detail::to_boundary(s.addr, spec_.segment_boundary) >= s.len);
+    as_ranges_ = one_seg_;
+    return;
+  }
+  one_seg_ = false;
+  as_ranges_ = fast_ && ranges_are_segments(spec_, dev_list_);
 }
 
 namespace {
