@@ -8,7 +8,8 @@
 #   make bench         iodma against the raw DMA API (typical and best
 #                      hand-written paths), instruction counts (QEMU
 #                      -icount) and wall clock, on each kernel line: table,
-#                      CSV, PNG; KERNEL=6.1 for one line only
+#                      CSV, PNG; KERNEL=6.1 for one line only, ARCH=arm64
+#                      for the arm64 line
 #   make profile       where one 4 KiB transfer's instructions go, function
 #                      by function (QEMU plugin); make bench runs it too
 #   make fuzz          the host fuzzer: FUZZ_RUNS executions (default 10
@@ -22,8 +23,9 @@
 #   make check-nvme    samples/nvme (PRP, SGL, copy buffer, ext2 round trip
 #                      with the kernel's nvme driver) in QEMU on every test
 #                      kernel (the nvme stage of make check)
-#   ARCH=arm64         with check-kunit, check-demo and demo: the arm64 lines
-#                      alone (cross-built, QEMU virt); ARCH=x86_64 likewise
+#   ARCH=arm64         with check-kunit, check-demo, demo, bench and profile:
+#                      the arm64 lines alone (cross-built, QEMU virt);
+#                      ARCH=x86_64 likewise
 #   make check-arm64   the arm64 part of make check alone: the core-object
 #                      checks' tests, KUnit in every arm64 configuration, the
 #                      demo, with a summary
@@ -70,9 +72,9 @@ check-host: check-style
 check-checkers:
 	@scripts/tests/run-checker-tests.sh
 
-# ARCH= chooses the architectures of check-kunit, check-demo and demo
-# (scripts/lib/kernels.sh); without it, every architecture's lines (make
-# demo: the first, x86_64).
+# ARCH= chooses the architectures of check-kunit, check-demo, demo, bench
+# and profile (scripts/lib/kernels.sh); without it, every architecture's
+# lines (make demo and make profile: the first, x86_64).
 ARCH ?=
 IODMA_ARCH_ENV := $(if $(ARCH),IODMA_ARCHES="$(ARCH)" IODMA_ARCH="$(ARCH)")
 
@@ -85,10 +87,10 @@ demo:
 	@$(IODMA_ARCH_ENV) scripts/demo.sh stock $(KERNEL)
 
 bench:
-	@scripts/bench.sh $(if $(filter command line environment,$(origin KERNEL)),$(KERNEL))
+	@$(IODMA_ARCH_ENV) scripts/bench.sh $(if $(filter command line environment,$(origin KERNEL)),$(KERNEL))
 
 profile:
-	@scripts/profile.sh $(KERNEL)
+	@$(IODMA_ARCH_ENV) scripts/profile.sh $(KERNEL)
 
 # The host fuzzer, long (10 million executions, or an hour); make check runs
 # it for a minute.

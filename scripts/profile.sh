@@ -9,19 +9,27 @@
 # /proc/kallsyms. Instruction counts do not depend on the host's
 # load. Writes out/bench/<line>/profile.txt. Needs make bench's build of
 # the modules for that line (it runs this at its end), or builds them.
-# Environment: PROFILE_CONFIGS (default: direct swiotlb iommu-strict
-# iommu-lazy), PROFILE_WINDOWS (cycles per path, default 5),
+# The markers are no-op instructions of x86_64 and arm64 (iodma_bench.c,
+# insn-windows.c); on an architecture without one iodma_bench says so in
+# an error line and the profile fails.
+# Environment: PROFILE_CONFIGS (default: the bench column of the line's
+# architecture in scripts/lib/kernels.sh, x86_64's direct swiotlb
+# iommu-strict iommu-lazy), PROFILE_WINDOWS (cycles per path, default 5),
 # PROFILE_KIB (the size of a cycle, KiB, default 4; other sizes write
 # out/bench/<line>/profile-<N>K.txt).
 set -euo pipefail
 . "$(dirname "$0")/lib/common.sh"
 . "$(dirname "$0")/lib/kernels.sh"
 . "$(dirname "$0")/lib/bench-image.sh"
-need_pkgs qemu-system-x86 busybox-static cpio gcc rsync python3
+need_pkgs cpio gcc rsync python3
 
 line=${1:-${IODMA_KERNELS[0]}}
+# make profile ARCH=arm64 KERNEL=6.12: the 6.12 line of arm64.
+[ -z "${IODMA_ARCH:-}" ] || line=$(kernel_line "${line%-"$IODMA_ARCH"}" "$IODMA_ARCH")
 kernel_row "$line"
-read -r -a configs <<<"${PROFILE_CONFIGS:-direct swiotlb iommu-strict iommu-lazy}"
+need_pkgs "$ARCH_QEMU_PKG" "${ARCH_PKGS[@]}"
+arch=$ARCH_NAME
+read -r -a configs <<<"${PROFILE_CONFIGS:-$ARCH_BENCH}"
 out=$IODMA_TOP/out/bench/$line
 kib=${PROFILE_KIB:-4}
 case $kib in ''|*[!0-9]*) die "PROFILE_KIB='$kib': a number of KiB" ;; esac
@@ -45,7 +53,7 @@ for cfg in "${configs[@]}"; do
 	d=$runsdir/$cfg
 	rm -f "$d/windows.log"
 	say "instruction profile [$line $cfg]"
-	IODMA_SMP=1 EDU_DMA_BITS=64 IODMA_PLUGIN="$plugin,out=$d/windows.log" \
+	IODMA_SMP=1 EDU_DMA_BITS=64 IODMA_ARCH=$arch IODMA_PLUGIN="$plugin,out=$d/windows.log" \
 		IODMA_APPEND="iodma.run=bench-collect iodma.modargs=iodma_bench.windows=${PROFILE_WINDOWS:-5},iodma_bench.window_kib=$kib" \
 		"$IODMA_TOP/scripts/run-qemu.sh" "$cfg" "$kernel" "$out/initramfs.cpio.gz" \
 		"$d" iodma,iodma_bench 900 || say "qemu [$line $cfg] did not exit cleanly"

@@ -23,12 +23,20 @@
 #   pkgs        the Debian packages a build for this architecture needs
 #               beyond KERNEL_BUILD_PKGS (comma separated, '-': none)
 #   configs     every QEMU configuration (scripts/lib/qemu-configs.sh) of
-#               the architecture, comma separated, multi-vCPU ones first
-#               (scripts/check-kunit.sh starts them in this order); a kernel
-#               line's configs "all" means these
+#               the architecture that KUnit runs in, comma separated,
+#               multi-vCPU ones first (scripts/check-kunit.sh starts them in
+#               this order); a kernel line's configs "all" means these
 #   suites      KUnit suites its kernels build beyond kunit/*.c (Kbuild
 #               decides by the kernel's features; the judges then expect
 #               them), comma separated ('-': none)
+#   bench       the QEMU configurations make bench (and its instruction
+#               profile) boots on Debian's stock kernel, comma separated,
+#               in the same order on every architecture: DMA-direct, every
+#               mapping bounced through swiotlb, a strict IOMMU (every unmap
+#               invalidates its IOTLB entries at once), a lazy one
+#               (invalidations batched); all with a coherent device, so
+#               that the architectures' rows compare. A configuration here
+#               may be one that KUnit does not run in (not in configs)
 #
 # Kernel line columns:
 #   line        the name used everywhere (make check, out/kunit/<line>/...)
@@ -63,9 +71,9 @@
 #               100 000 cycles would add 12 minutes of a 4-vCPU guest on a
 #               2-core machine to every make check
 IODMA_ARCH_TABLE='
-#arch   karch  kconfig          cross              base                     debarch  qemu                                console  demo                                                                               pkgs                                                                                  configs                                                  suites
-x86_64  x86    CONFIG_X86_64    -                  test-kernel.config       amd64    qemu-system-x86_64,qemu-system-x86  ttyS0    direct/28,direct/64,swiotlb/28,swiotlb/64,iommu-strict/28,iommu-strict/64          -                                                                                     smp4,direct,swiotlb,swiotlb-tiny,iommu-strict,iommu-lazy  -
-arm64   arm64  CONFIG_ARM64     aarch64-linux-gnu- test-kernel-arm64.config arm64    qemu-system-aarch64,qemu-system-arm ttyAMA0  direct/32,direct/64,noncoherent/64,swiotlb/64,smmuv3/28,smmuv3-noncoherent/28   gcc-aarch64-linux-gnu,g++-aarch64-linux-gnu,libc6-dev-arm64-cross,device-tree-compiler  direct,noncoherent,swiotlb,smmuv3,smmuv3-noncoherent            iodma_cache
+#arch   karch  kconfig          cross              base                     debarch  qemu                                console  demo                                                                               pkgs                                                                                  configs                                                  suites        bench
+x86_64  x86    CONFIG_X86_64    -                  test-kernel.config       amd64    qemu-system-x86_64,qemu-system-x86  ttyS0    direct/28,direct/64,swiotlb/28,swiotlb/64,iommu-strict/28,iommu-strict/64          -                                                                                     smp4,direct,swiotlb,swiotlb-tiny,iommu-strict,iommu-lazy  -             direct,swiotlb,iommu-strict,iommu-lazy
+arm64   arm64  CONFIG_ARM64     aarch64-linux-gnu- test-kernel-arm64.config arm64    qemu-system-aarch64,qemu-system-arm ttyAMA0  direct/32,direct/64,noncoherent/64,swiotlb/64,smmuv3/28,smmuv3-noncoherent/28   gcc-aarch64-linux-gnu,g++-aarch64-linux-gnu,libc6-dev-arm64-cross,device-tree-compiler  direct,noncoherent,swiotlb,smmuv3,smmuv3-noncoherent            iodma_cache   direct,swiotlb-coherent,smmuv3,smmuv3-lazy
 '
 
 IODMA_KERNEL_TABLE='
@@ -95,15 +103,16 @@ mapfile -t IODMA_ALL_KERNELS < <(printf '%s\n' "$IODMA_KERNEL_TABLE" |
 # arch_row ARCH: set ARCH_NAME, ARCH_KARCH, ARCH_KCONFIG, ARCH_CROSS (empty for none),
 # ARCH_BASE (absolute path), ARCH_DEBARCH, ARCH_QEMU, ARCH_QEMU_PKG,
 # ARCH_CONSOLE, ARCH_DEMO_RUNS (space separated), ARCH_PKGS (array),
-# ARCH_CONFIGS (array) and ARCH_SUITES (comma separated) for ARCH; die if
-# the table has no such architecture.
+# ARCH_CONFIGS (array), ARCH_SUITES (comma separated) and ARCH_BENCH
+# (space separated) for ARCH; die if the table has no such architecture.
 arch_row() {
-	local row qemu pkgs configs
+	local row qemu pkgs configs bench
 	row=$(printf '%s\n' "$IODMA_ARCH_TABLE" |
 		awk -v a="$1" '$1 !~ /^#/ && $1 == a')
 	[ -n "$row" ] || die "unknown architecture '$1'"
 	read -r ARCH_NAME ARCH_KARCH ARCH_KCONFIG ARCH_CROSS ARCH_BASE ARCH_DEBARCH qemu \
-		ARCH_CONSOLE demo pkgs configs ARCH_SUITES <<<"$row"
+		ARCH_CONSOLE demo pkgs configs ARCH_SUITES bench <<<"$row"
+	ARCH_BENCH=${bench//,/ }
 	[ "$ARCH_SUITES" != - ] || ARCH_SUITES=
 	ARCH_DEMO_RUNS=${demo//,/ }
 	[ "$ARCH_CROSS" != - ] || ARCH_CROSS=

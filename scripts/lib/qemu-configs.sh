@@ -1,6 +1,7 @@
 # The named QEMU configurations every checked run uses, per architecture.
-# Sourced. Which configurations an architecture's KUnit runs use is its row
-# in scripts/lib/kernels.sh (IODMA_ARCH_TABLE); how each boots is here.
+# Sourced. Which configurations an architecture's KUnit runs and make bench
+# use is its row in scripts/lib/kernels.sh (IODMA_ARCH_TABLE: configs,
+# bench); how each boots is here.
 # shellcheck shell=bash
 
 # x86_64, smp4 first: its stress test is the longest, the others run beside
@@ -85,6 +86,12 @@ qemu_config() {
 	# must hold the demo's 1 MiB transfer and more: 16384 slots, 32 MiB.
 	arm64/swiotlb) QEMU_DTB=noncoherent-pci KERNEL_ARGS+=" swiotlb=16384,force" ;;
 	arm64/smmuv3) KERNEL_ARGS+=" iommu.strict=1" ;;
+	# make bench only (the bench column of scripts/lib/kernels.sh): x86's
+	# swiotlb and iommu-lazy on arm64, a coherent device in both. The
+	# pool as in swiotlb above; lazy: IOTLB invalidations batched (a
+	# flush queue) instead of one per unmap.
+	arm64/swiotlb-coherent) KERNEL_ARGS+=" swiotlb=16384,force" ;;
+	arm64/smmuv3-lazy) KERNEL_ARGS+=" iommu.strict=0" ;;
 	arm64/smmuv3-noncoherent) QEMU_DTB=noncoherent-pci KERNEL_ARGS+=" iommu.strict=1" ;;
 	*) die "unknown QEMU configuration '$name' on $arch" ;;
 	esac

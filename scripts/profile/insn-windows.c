@@ -3,9 +3,14 @@
  * insn-windows: a QEMU TCG plugin that counts the guest instructions
  * executed between two marker instructions, per translation block.
  *
- * The guest opens a window with "xchg %bx,%bx" (66 87 db) and closes it
- * with "xchg %cx,%cx" (66 87 c9), both no-ops. Inside a window, every
- * translation block the marking vCPU starts is written to the output file
+ * The guest opens a window with a no-op marker and closes it with another:
+ * on x86 "xchg %bx,%bx" (66 87 db) and "xchg %cx,%cx" (66 87 c9), on arm64
+ * "orr x1, x1, x1" (aa010021) and "orr x2, x2, x2" (aa020042), which no
+ * compiler emits. An instruction matches by its size and bytes; an x86-64
+ * decoder reads 21 00 and 42 00 02 as whole instructions, so no 4-byte x86
+ * instruction has an arm64 marker's bytes and one plugin serves both
+ * guests. Inside a window, every translation block the marking vCPU
+ * starts is written to the output file
  * as "<vaddr hex> <instructions>"; each window starts with a line
  * "window <n>" and ends with "end <n> <instructions>".
  * scripts/profile-report.py names the blocks after the guest's symbols.
@@ -16,7 +21,7 @@
  * window with the fewest instructions of several). Use it with one vCPU
  * (or -icount): callbacks are not serialised otherwise.
  *
- * Usage: qemu-system-x86_64 -plugin insn-windows.so,out=FILE ...
+ * Usage: qemu-system-x86_64 (or -aarch64) -plugin insn-windows.so,out=FILE ...
  * The few plugin API declarations are written here from QEMU's documented
  * plugin interface (API version 1, QEMU 7.2), since Debian ships no header.
  */
@@ -65,8 +70,17 @@ static bool open_window;
 static unsigned int window_vcpu, windows;
 static uint64_t window_insns;
 
-static const unsigned char mark_open[] = { 0x66, 0x87, 0xdb };
-static const unsigned char mark_close[] = { 0x66, 0x87, 0xc9 };
+struct mark {
+	size_t size;
+	unsigned char bytes[4];
+};
+
+/* Per architecture: the opening marker, then the closing one. */
+static const struct mark marks[][2] = {
+	{ { 3, { 0x66, 0x87, 0xdb } }, { 3, { 0x66, 0x87, 0xc9 } } },
+	/* arm64, little-endian */
+	{ { 4, { 0x21, 0x00, 0x01, 0xaa } }, { 4, { 0x42, 0x00, 0x02, 0xaa } } },
+};
 
 static void on_open(unsigned int vcpu, void *udata)
 {
@@ -98,10 +112,19 @@ static void on_block(unsigned int vcpu, void *udata)
 	fprintf(out, "%" PRIx64 " %" PRIu64 "\n", b->vaddr, b->insns);
 }
 
-static bool is_mark(struct qemu_plugin_insn *insn, const unsigned char *m)
+/* 0: opens a window, 1: closes one, -1: no marker. */
+static int mark_of(struct qemu_plugin_insn *insn)
 {
-	return qemu_plugin_insn_size(insn) == 3 &&
-	       !memcmp(qemu_plugin_insn_data(insn), m, 3);
+	size_t size = qemu_plugin_insn_size(insn), a;
+	int m;
+
+	for (a = 0; a < sizeof(marks) / sizeof(marks[0]); a++)
+		for (m = 0; m < 2; m++)
+			if (size == marks[a][m].size &&
+			    !memcmp(qemu_plugin_insn_data(insn),
+				    marks[a][m].bytes, size))
+				return m;
+	return -1;
 }
 
 static void on_translate(qemu_plugin_id_t id, struct qemu_plugin_tb *tb)
@@ -118,11 +141,12 @@ static void on_translate(qemu_plugin_id_t id, struct qemu_plugin_tb *tb)
 	qemu_plugin_register_vcpu_tb_exec_cb(tb, on_block, CB_NO_REGS, b);
 	for (i = 0; i < n; i++) {
 		struct qemu_plugin_insn *insn = qemu_plugin_tb_get_insn(tb, i);
+		int m = mark_of(insn);
 
-		if (is_mark(insn, mark_open))
+		if (m == 0)
 			qemu_plugin_register_vcpu_insn_exec_cb(insn, on_open,
 							       CB_NO_REGS, NULL);
-		else if (is_mark(insn, mark_close))
+		else if (m == 1)
 			qemu_plugin_register_vcpu_insn_exec_cb(insn, on_close,
 							       CB_NO_REGS, NULL);
 	}
