@@ -76,6 +76,10 @@ struct State {
   std::map<uint64_t, std::vector<UserPage*>> user_by_phys;
   std::map<const void*, UserPage*> page_owner;
   std::map<uint64_t, Mapping> mappings;  // by id
+  // What each map state's scatterlist was built for (its CPU side), and
+  // the mappings IODMA_PLAT_MAP_REUSE mapped again.
+  std::map<const void*, std::vector<std::pair<uint64_t, uint64_t>>> built;
+  long reused_maps = 0;
   uint64_t next_mapping = 1;
   std::map<uint64_t, Block> blocks;           // by device address
   std::map<uint64_t, uint64_t> swiotlb_used;  // slot start -> bytes
@@ -548,6 +552,7 @@ long map_calls() { return st().map_calls; }
 long dev_queries() { return st().dev_queries; }
 long dev_key_reads() { return st().dev_keys; }
 long single_maps() { return st().single_maps; }
+long reused_maps() { return st().reused_maps; }
 long shortages() { return st().shortages; }
 int last_map_result() { return st().last_map_err; }
 std::vector<std::pair<uint64_t, uint64_t>> last_map_segments() {
@@ -783,6 +788,24 @@ int iodma_plat_map(void* dev, void* state, const iodma_plat_range* ranges,
   const bool sg = !st().mapping_single;
   for (unsigned int i = 0; i < n && sg; i++)
     fake::check_segment(d, ranges[i].addr, ranges[i].len, "entry");
+  // A scatterlist mapped again as it stands must hold these very ranges,
+  // and must not be mapped now.
+  if (sg) {
+    std::vector<std::pair<uint64_t, uint64_t>> want;
+    for (unsigned int i = 0; i < n; i++)
+      want.emplace_back(ranges[i].addr, ranges[i].len);
+    auto b = st().built.find(state);
+    if ((attrs & IODMA_PLAT_MAP_REUSE) != 0) {
+      st().reused_maps++;
+      if (b == st().built.end() || b->second != want)
+        fake::dma_error("a reused scatterlist holds other ranges");
+      uint64_t old;
+      std::memcpy(&old, state, sizeof(old));
+      if (st().mappings.count(old) != 0)
+        fake::dma_error("a scatterlist mapped again while mapped");
+    }
+    st().built[state] = want;
+  }
   fake::Mapping m{d, dir, {}, {}, 0, 0};
   unsigned int k = 0;
   if (d->mode == fake::Mode::kIommu) {

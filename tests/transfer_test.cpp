@@ -891,3 +891,101 @@ TEST_F(XferTest, UserMemoryPinsForTheDirection) {
 }
 
 }  // namespace
+
+namespace {
+
+// Kernel memory prepared again over the same range keeps its gathered
+// ranges and maps the scatterlist it built (as a driver reuses an
+// sg_table); anything that could change them builds anew. The fake
+// checks every reuse against the ranges the scatterlist was built for.
+class ReuseTest : public xfer::XferTest {
+ protected:
+  std::vector<model::Seg> cycle(iodma_cmd* c, uint64_t off, uint64_t len) {
+    EXPECT_EQ(iodma_core_cmd_prepare(c, off, len, 0), 0);
+    std::vector<model::Seg> s = gen_all(c);
+    EXPECT_EQ(iodma_core_cmd_complete(c, 0), 0);
+    return s;
+  }
+};
+
+TEST_F(ReuseTest, SameRangeOfKernelMemoryMapsTheSameScatterlist) {
+  iodma_cmd* c = cmd();
+  ASSERT_EQ(iodma_core_cmd_set_md(c, vmalloc_md(0x400000, 8, xfer::kBidi), 0),
+            0);
+  const std::vector<model::Seg> first = cycle(c, 0, 0);
+  ASSERT_GT(first.size(), 1u) << "scattered pages: several ranges";
+  EXPECT_EQ(fake::reused_maps(), 0);
+  const long lookups = fake::phys_lookups();
+  EXPECT_EQ(cycle(c, 0, 0), first);
+  EXPECT_EQ(fake::reused_maps(), 1);
+  EXPECT_NE(fake::last_map_attrs() & IODMA_PLAT_MAP_REUSE, 0u);
+  EXPECT_EQ(cycle(c, 0, 0), first);
+  EXPECT_EQ(fake::reused_maps(), 2);
+  EXPECT_EQ(fake::phys_lookups(), lookups);
+
+  // Another range builds anew; so does the first one after it.
+  const uint64_t pg = fake::page_size();
+  cycle(c, pg, 4 * pg);
+  EXPECT_EQ(fake::reused_maps(), 2);
+  EXPECT_EQ(cycle(c, 0, 0), first);
+  EXPECT_EQ(fake::reused_maps(), 2);
+  EXPECT_EQ(cycle(c, 0, 0), first);
+  EXPECT_EQ(fake::reused_maps(), 3);
+}
+
+TEST_F(ReuseTest, AnotherDescriptorOrDeviceLimitBuildsAnew) {
+  iodma_cmd* c = cmd();
+  iodma_md* a = vmalloc_md(0x400000, 8, xfer::kBidi);
+  ASSERT_EQ(iodma_core_cmd_set_md(c, a, 0), 0);
+  cycle(c, 0, 0);
+  ASSERT_EQ(iodma_core_cmd_set_md(c, vmalloc_md(0x800000, 8, xfer::kBidi), 0),
+            0);
+  cycle(c, 0, 0);
+  ASSERT_EQ(iodma_core_cmd_set_md(c, a, 0), 0);
+  cycle(c, 0, 0);
+  EXPECT_EQ(fake::reused_maps(), 0);
+  cycle(c, 0, 0);
+  EXPECT_EQ(fake::reused_maps(), 1);
+
+  // The driver lowers the segment size: ranges cut anew, nothing reused.
+  dev_.max_seg = fake::page_size();
+  const std::vector<model::Seg> s = cycle(c, 0, 0);
+  EXPECT_EQ(fake::reused_maps(), 1);
+  for (const auto& g : s) EXPECT_LE(g.len, fake::page_size());
+  cycle(c, 0, 0);
+  EXPECT_EQ(fake::reused_maps(), 2);
+}
+
+TEST_F(ReuseTest, UserMemoryAndReusableDescriptorsBuildEveryTime) {
+  iodma_cmd* c = cmd();
+  const uint64_t pg = fake::page_size();
+  fake::map_user(0x10000000, {0x900000, 0x902000, 0x904000}, true);
+  iodma_core_md_desc d{};
+  d.kind = IODMA_CORE_MD_USER;
+  d.dir = xfer::kBidi;
+  d.uaddr = 0x10000000;
+  d.len = 3 * pg;
+  ASSERT_EQ(iodma_core_cmd_set_md(c, make_md(d), 0), 0);
+  cycle(c, 0, 0);
+  cycle(c, 0, 0);
+  EXPECT_EQ(fake::reused_maps(), 0) << "pinned pages may differ";
+
+  iodma_md* r = nullptr;
+  ASSERT_EQ(iodma_core_md_create_ranges(4, 0, &r), 0);
+  own(r);
+  fake::add_ram(0xa00000, 8 * pg);
+  ASSERT_EQ(iodma_core_md_reset(r, xfer::kBidi), 0);
+  ASSERT_EQ(iodma_core_md_add_range(r, 0xa00000, pg), 0);
+  ASSERT_EQ(iodma_core_md_add_range(r, 0xa02000, pg), 0);
+  ASSERT_EQ(iodma_core_cmd_set_md(c, r, 0), 0);
+  cycle(c, 0, 0);
+  ASSERT_EQ(iodma_core_md_reset(r, xfer::kBidi), 0);
+  ASSERT_EQ(iodma_core_md_add_range(r, 0xa04000, pg), 0);
+  ASSERT_EQ(iodma_core_md_add_range(r, 0xa06000, pg), 0);
+  const std::vector<model::Seg> s = cycle(c, 0, 0);
+  EXPECT_EQ(fake::reused_maps(), 0) << "re-pointed at other ranges";
+  ASSERT_EQ(s.size(), 2u);
+  EXPECT_EQ(s[0].addr, 0xa04000u);
+}
+
+}  // namespace

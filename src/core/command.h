@@ -133,10 +133,10 @@ class Command {
   // prepare() steps; each undoes its own work on failure.
   void set_device(const DeviceInfo& info, const DevKey& key);
   [[nodiscard]] int refresh_device();
-  [[nodiscard]] bool gather_one(u64 offset, u64 length);
   [[nodiscard]] int pin(u64 offset, u64 length);
   void unpin();
   [[nodiscard]] int gather(u64 offset, u64 length);
+  [[nodiscard]] int gather_ranges(u64 offset, u64 length);
   [[nodiscard]] int map_device(u32 flags);
   void unmap_device(u32 attrs);
   [[nodiscard]] int alloc_copy_buffer();
@@ -201,6 +201,15 @@ class Command {
   bool single_ = false;  // mapped by iodma_plat_map_single()
   bool one_seg_ = false;
   bool as_ranges_ = false;
+  // cpu_ holds the ranges of [gather_off_, gather_off_ + gather_len_) of
+  // md_ under lim_ while gathered_ (kernel memory only, whose pieces
+  // cannot change; set_md_slot() and set_device() forget it), and
+  // map_state_ what iodma_plat_map() built for exactly cpu_ while
+  // sg_built_: a prepare of the same range reuses both.
+  bool gathered_ = false;
+  bool sg_built_ = false;
+  u64 gather_off_ = 0;
+  u64 gather_len_ = 0;
   DevSegList cpu_;       // physical ranges of the prepared range
   DevSegList dev_list_;  // device ranges
   Walker walker_;

@@ -59,6 +59,12 @@ struct iodma_plat_range {
 
 /* Mapping attributes. */
 #define IODMA_PLAT_SKIP_CPU_SYNC 0x1
+/*
+ * iodma_plat_map() only: @state still holds what the previous map of it
+ * built for exactly these ranges (unmapped since): map that again without
+ * rebuilding it, as a driver maps an sg_table it built once.
+ */
+#define IODMA_PLAT_MAP_REUSE 0x2
 
 /* Kinds of kernel virtual address. */
 #define IODMA_PLAT_KVA_INVALID 0

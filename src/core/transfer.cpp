@@ -51,6 +51,20 @@ void Command::unpin() {
 }
 
 int Command::gather(u64 offset, u64 length) {
+  // The range the last prepare gathered, of memory that cannot change:
+  // cpu_ still lists it (as a driver keeps an sg_table it built once).
+  if (gathered_ && offset == gather_off_ && length == gather_len_) return kOk;
+  gathered_ = false;
+  sg_built_ = false;
+  int err = gather_ranges(offset, length);
+  if (err != kOk) return err;
+  gathered_ = !md_->needs_pin() && md_->kind() != MdKind::kRanges;
+  gather_off_ = offset;
+  gather_len_ = length;
+  return kOk;
+}
+
+int Command::gather_ranges(u64 offset, u64 length) {
   // The common case: the range lies in one piece of the descriptor (a
   // linear or physical buffer, one page, one sg entry) that one mapping
   // takes: one physical range, without the general walk. It maps as a
@@ -120,10 +134,13 @@ int Command::map_device(u32 flags) {
   if (state > kU32Max || !map_state_.reserve(static_cast<u32>(state), gfp_))
     return kENOMEM;
   unsigned int nout = 0;
-  int err =
-      iodma_plat_map(dev_, map_state_.data(), cpu_.segs, n,
-                     static_cast<int>(dir_), attrs, dev_segs_.data(), &nout);
+  const u32 reuse = sg_built_ ? IODMA_PLAT_MAP_REUSE : 0;
+  sg_built_ = false;
+  int err = iodma_plat_map(dev_, map_state_.data(), cpu_.segs, n,
+                           static_cast<int>(dir_), attrs | reuse,
+                           dev_segs_.data(), &nout);
   if (err != kOk) return err;
+  sg_built_ = true;
   if (nout == 0 || nout > n) {
     iodma_plat_unmap(dev_, map_state_.data(), static_cast<int>(dir_),
                      IODMA_PLAT_SKIP_CPU_SYNC);

@@ -435,10 +435,18 @@ int iodma_plat_map(void *dev, void *state,
 	bounces = iodma_direct_bounces(dev, ranges, n);
 	if (bounces && !iodma_bounce_reachable(dev))
 		return -EIO;	/* the core may use its own copy buffer */
-	sg_init_table(st->sgl, n);
-	for (i = 0; i < n; i++)
-		sg_set_page(&st->sgl[i], pfn_to_page(PHYS_PFN(ranges[i].addr)),
-			    ranges[i].len, offset_in_page(ranges[i].addr));
+	/*
+	 * The CPU side of a scatterlist (page, offset, length) survives its
+	 * mapping and unmapping: a table of the same ranges is mapped again
+	 * as it stands.
+	 */
+	if (!(attrs & IODMA_PLAT_MAP_REUSE)) {
+		sg_init_table(st->sgl, n);
+		for (i = 0; i < n; i++)
+			sg_set_page(&st->sgl[i],
+				    pfn_to_page(PHYS_PFN(ranges[i].addr)),
+				    ranges[i].len, offset_in_page(ranges[i].addr));
+	}
 	st->sgt.sgl = st->sgl;
 	st->sgt.orig_nents = n;
 	st->sgt.nents = 0;
