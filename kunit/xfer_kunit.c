@@ -356,6 +356,62 @@ static void xfer_matrix_test(struct kunit *test)
 }
 
 /*
+ * The same sub-range prepared again, as a driver does with one buffer:
+ * the command keeps the ranges of kernel memory and maps the scatterlist
+ * it built once more. Every round the device must read this round's bytes
+ * and its writes must land, on every DMA path.
+ */
+static void xfer_same_range_again_test(struct kunit *test)
+{
+	struct device *dev = iodma_kunit_edu_dev(test);
+	struct iodma_spec spec = { .format = IODMA_FMT_HOST64,
+				   .max_segment_size = 4096 };
+	struct seglist *sl = kunit_kzalloc(test, sizeof(*sl), GFP_KERNEL);
+	u8 *seen = kunit_kmalloc(test, BUF_LEN, GFP_KERNEL);
+	unsigned int k, round;
+	size_t i;
+
+	KUNIT_ASSERT_NOT_NULL(test, sl);
+	KUNIT_ASSERT_NOT_NULL(test, seen);
+	KUNIT_ASSERT_EQ(test, 0, kunit_add_action_or_reset(test, restore_masks, dev));
+	KUNIT_ASSERT_EQ(test, 0, dma_set_mask_and_coherent(dev, DMA_BIT_MASK(64)));
+	for (k = 0; k < K_NR; k++) {
+		struct iodma_cmd *cmd = iodma_cmd_create(dev, &spec, 0,
+							 GFP_KERNEL);
+		struct iodma_md *md;
+		struct xbuf *b;
+
+		KUNIT_ASSERT_NOT_ERR_OR_NULL(test, cmd);
+		md = xbuf_make(test, &b, k, DMA_BIDIRECTIONAL);
+		KUNIT_ASSERT_EQ(test, 0, iodma_cmd_set_md(cmd, md, false));
+		iodma_md_put(md);
+		for (round = 0; round < 3; round++) {
+			xbuf_fill(test, b, round);
+			KUNIT_ASSERT_EQ(test, 0,
+					iodma_cmd_prepare(cmd, SUB_OFF, SUB_LEN, 0));
+			gen_all(test, cmd, sl, SUB_LEN);
+			device_reads(test, dev, sl, seen);
+			for (i = 0; i < SUB_LEN; i++)
+				if (seen[i] != pat(SUB_OFF + i, round))
+					break;
+			KUNIT_EXPECT_EQ_MSG(test, i, (size_t)SUB_LEN,
+					    "%s round %u: device sees a wrong byte at %zu",
+					    kind_names[k], round, i);
+			device_writes(test, dev, sl, 10 + round);
+			KUNIT_ASSERT_EQ(test, 0, iodma_cmd_complete(cmd, 0));
+			xbuf_read(test, b, SUB_OFF, seen, SUB_LEN);
+			for (i = 0; i < SUB_LEN; i++)
+				if (seen[i] != pat(i, 10 + round))
+					break;
+			KUNIT_EXPECT_EQ_MSG(test, i, (size_t)SUB_LEN,
+					    "%s round %u: descriptor holds a wrong byte at %zu",
+					    kind_names[k], round, i);
+		}
+		iodma_cmd_destroy(cmd);
+	}
+}
+
+/*
  * A page at or above @floor (physical): allocate pages until one is (a
  * fresh guest hands out low memory first), then free the others.
  */
@@ -677,6 +733,7 @@ static struct kunit_case iodma_xfer_cases[] = {
 	KUNIT_CASE(xfer_errors_test),
 	KUNIT_CASE(xfer_destroy_prepared_test),
 	KUNIT_CASE(xfer_swiotlb_exhaustion_test),
+	KUNIT_CASE(xfer_same_range_again_test),
 	{}
 };
 
