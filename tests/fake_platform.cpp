@@ -80,6 +80,7 @@ struct State {
   // the mappings IODMA_PLAT_MAP_REUSE mapped again.
   std::map<const void*, std::vector<std::pair<uint64_t, uint64_t>>> built;
   long reused_maps = 0;
+  long page_runs = 0;  // iodma_plat_page_run() calls
   uint64_t next_mapping = 1;
   std::map<uint64_t, Block> blocks;           // by device address
   std::map<uint64_t, uint64_t> swiotlb_used;  // slot start -> bytes
@@ -553,6 +554,7 @@ long dev_queries() { return st().dev_queries; }
 long dev_key_reads() { return st().dev_keys; }
 long single_maps() { return st().single_maps; }
 long reused_maps() { return st().reused_maps; }
+long page_runs() { return st().page_runs; }
 long shortages() { return st().shortages; }
 int last_map_result() { return st().last_map_err; }
 std::vector<std::pair<uint64_t, uint64_t>> last_map_segments() {
@@ -679,6 +681,20 @@ unsigned long long iodma_plat_vmalloc_phys(const void* kva) {
 unsigned long long iodma_plat_page_phys(void* page) {
   st().lookups++;
   return static_cast<fake::Page*>(page)->phys;
+}
+
+unsigned long long iodma_plat_page_run(void* const* pages, unsigned int n,
+                                       unsigned int* run) {
+  if (n == 0) fake::dma_error("iodma_plat_page_run() of no page");
+  const uint64_t first = static_cast<fake::Page*>(pages[0])->phys;
+  unsigned int i = 1;
+  while (i < n &&
+         static_cast<fake::Page*>(pages[i])->phys == first + i * fake::pg())
+    i++;
+  st().lookups += i;
+  st().page_runs++;
+  *run = i;
+  return first;
 }
 
 int iodma_plat_phys_is_ram(unsigned long long phys, unsigned long long len) {

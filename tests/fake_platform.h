@@ -148,6 +148,8 @@ long single_maps();
 // iodma_plat_map() calls with IODMA_PLAT_MAP_REUSE (each checked: the
 // state's scatterlist must hold the same ranges and not be mapped).
 long reused_maps();
+// iodma_plat_page_run() calls: one per run of contiguous pinned pages.
+long page_runs();
 int last_map_result();
 std::vector<std::pair<uint64_t, uint64_t>> last_map_segments();
 // Errors a DMA-API debug build would report (wrong direction, unknown

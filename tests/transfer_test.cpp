@@ -989,3 +989,32 @@ TEST_F(ReuseTest, UserMemoryAndReusableDescriptorsBuildEveryTime) {
 }
 
 }  // namespace
+
+namespace {
+
+// Pinned user pages are translated a run of physically contiguous pages
+// at a time (a huge page is one platform call), cut as before.
+TEST_F(ReuseTest, PinnedPagesAreTranslatedRunByRun) {
+  const uint64_t pg = fake::page_size();
+  fake::map_user(0x10000000,
+                 {0x900000, 0x900000 + pg, 0x900000 + 2 * pg, 0x900000 + 3 * pg,
+                  0xa00000, 0xa00000 + pg},
+                 true);
+  iodma_core_md_desc d{};
+  d.kind = IODMA_CORE_MD_USER;
+  d.dir = xfer::kBidi;
+  d.uaddr = 0x10000000 + 16;
+  d.len = 6 * pg - 32;
+  iodma_cmd* c = cmd();
+  ASSERT_EQ(iodma_core_cmd_set_md(c, make_md(d), 0), 0);
+  const long runs = fake::page_runs();
+  const std::vector<model::Seg> s = cycle(c, 0, 0);
+  EXPECT_EQ(fake::page_runs() - runs, 2);
+  ASSERT_EQ(s.size(), 2u);
+  EXPECT_EQ(s[0].addr, 0x900000u + 16);
+  EXPECT_EQ(s[0].len, 4 * pg - 16);
+  EXPECT_EQ(s[1].addr, 0xa00000u);
+  EXPECT_EQ(s[1].len, 2 * pg - 16);
+}
+
+}  // namespace

@@ -397,13 +397,18 @@ int Md::gather(u64 off, u64 len, const Limits& lim, void* const* pinned,
       w.add(base_ + off, len);
       break;
     case MdKind::kUser: {
-      // Page i of the range is pinned[i].
+      // Page i of the range is pinned[i]; one platform call per run of
+      // physically contiguous pages (a huge page: one call, not 512).
+      const u32 npages = pin_pages(off, len, lim.page_shift);
       u64 in_page = (base_ + off) & (page - 1), left = len;
-      for (u32 i = 0; left > 0 && !w.overflowed(); i++) {
-        const u64 piece = min_of(left, page - in_page);
-        w.add(iodma_plat_page_phys(pinned[i]) + in_page, piece);
+      for (u32 i = 0; left > 0 && !w.overflowed();) {
+        u32 run = 1;
+        const u64 phys = iodma_plat_page_run(pinned + i, npages - i, &run);
+        const u64 piece = min_of(left, (u64{run} << lim.page_shift) - in_page);
+        w.add(phys + in_page, piece);
         left -= piece;
         in_page = 0;
+        i += run;
       }
       break;
     }

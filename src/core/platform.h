@@ -118,6 +118,12 @@ unsigned long long iodma_plat_vmalloc_phys(const void *kva);
 /* Physical address of the first byte of a struct page. */
 unsigned long long iodma_plat_page_phys(void *page);
 /*
+ * Physical address of the first byte of @pages[0], and in @run how many of
+ * the @n (>= 1) pages from it follow each other in physical memory.
+ */
+unsigned long long iodma_plat_page_run(void *const *pages, unsigned int n,
+				       unsigned int *run);
+/*
  * Whether [phys, phys + len) is System RAM with struct pages (no MMIO, no
  * reserved range, no hole).
  */

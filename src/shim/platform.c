@@ -287,6 +287,18 @@ unsigned long long iodma_plat_page_phys(void *page)
 	return page_to_phys((struct page *)page);
 }
 
+unsigned long long iodma_plat_page_run(void *const *pages, unsigned int n,
+				       unsigned int *run)
+{
+	unsigned long pfn = page_to_pfn((struct page *)pages[0]);
+	unsigned int i = 1;
+
+	while (i < n && page_to_pfn((struct page *)pages[i]) == pfn + i)
+		i++;
+	*run = i;
+	return PFN_PHYS(pfn);
+}
+
 int iodma_plat_phys_is_ram(unsigned long long phys, unsigned long long len)
 {
 	unsigned long pfn, last = PHYS_PFN(phys + len - 1);
