@@ -74,14 +74,17 @@ void for_each_page(MdKind kind, u64 start, void* const* pages, u64 len,
   u64 in_page = start & (page - 1);
   for (u64 i = 0, left = len; left > 0; i++) {
     const u64 piece = min_of(left, page - in_page);
-    const u64 at = align_down(start, page) + (i << page_shift) + in_page;
-    // The descriptor keeps kernel addresses as integers (the seam has no
-    // pointer arithmetic); the platform needs the address back.
-    // NOLINTNEXTLINE(performance-no-int-to-ptr)
-    f(kind == MdKind::kVmalloc
-          ? iodma_plat_vmalloc_phys(reinterpret_cast<const void*>(at))
-          : iodma_plat_page_phys(pages[(start >> page_shift) + i]) + in_page,
-      piece);
+    u64 phys;
+    if (kind == MdKind::kVmalloc) {
+      const u64 at = align_down(start, page) + (i << page_shift) + in_page;
+      // The descriptor keeps kernel addresses as integers (the seam has no
+      // pointer arithmetic); the platform needs the address back.
+      // NOLINTNEXTLINE(performance-no-int-to-ptr)
+      phys = iodma_plat_vmalloc_phys(reinterpret_cast<const void*>(at));
+    } else {
+      phys = iodma_plat_page_phys(pages[(start >> page_shift) + i]) + in_page;
+    }
+    f(phys, piece);
     left -= piece;
     in_page = 0;
   }
