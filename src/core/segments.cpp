@@ -45,31 +45,12 @@ int check_walk(const Spec& spec, const DevSegList& list) {
 }
 
 bool ranges_are_segments(const Spec& spec, const DevSegList& list) {
-  const DevSeg* s = list.segs;
-  const u64 al = spec.alignment_length;
-  const u64 step = max_of(spec.alignment_internal, spec.alignment_end);
+  // The walk itself, from 0: each step must emit exactly the range it
+  // starts at, which leaves it at the start of the next.
+  Walker w;
   for (u32 i = 0; i < list.count; i++) {
-    // Walker::next() from the start of range i, step by step.
-    const u64 addr = s[i].addr, len = s[i].len, pos = list.start[i];
-    const u64 start_align = pos == 0 ? spec.alignment : spec.alignment_internal;
-    if ((addr & (start_align - 1)) != 0 || (pos & (al - 1)) != 0) return false;
-    const u64 remaining = list.total - pos;
-    u64 limit = min_of(remaining, spec.max_segment_size);
-    if (spec.segment_boundary != 0)
-      limit =
-          min_of(limit, walk_detail::to_boundary(addr, spec.segment_boundary));
-    if (len > limit) return false;  // cut inside the range
-    if (len < limit) {
-      // Cut by the discontinuity after it, unless the next range continues
-      // it (coalesced).
-      if (i + 1 < list.count && s[i + 1].addr == addr + len) return false;
-      if ((len & (al - 1)) != 0 || ((addr + len) & (spec.alignment_end - 1)))
-        return false;
-    } else if (limit != remaining &&
-               walk_detail::aligned_cut(addr, limit, al, step) != len) {
-      return false;
-    }
-    if (addr > spec.max_address || len - 1 > spec.max_address - addr)
+    u64 addr, len;
+    if (w.next(spec, list, &addr, &len) != kOk || len != list.segs[i].len)
       return false;
   }
   return true;
