@@ -349,6 +349,39 @@ TEST(SegmentWalk, SeekIsExact) {
   }
 }
 
+// find() against a linear search, on lists of every shape its guess can
+// meet: equal ranges (the guess is right), a few long ranges among many
+// short ones and the reverse (the guess is far off, either way), and
+// random lengths; every position at a range's edges and random ones.
+TEST(SegmentWalk, FindMatchesALinearSearch) {
+  std::mt19937_64 rng(7);
+  for (int round = 0; round < 400; round++) {
+    const int shape = round % 4;
+    const uint32_t n = 1 + static_cast<uint32_t>(rng() % 300);
+    std::vector<model::Seg> in;
+    for (uint32_t i = 0; i < n; i++) {
+      uint64_t len = 4096;
+      if (shape == 1) len = (rng() % 16 == 0) ? (1ull << 30) : 1;
+      if (shape == 2) len = (rng() % 16 == 0) ? 1 : (1ull << 20);
+      if (shape == 3) len = 1 + rng() % (1ull << (rng() % 40));
+      in.push_back({0x100000000ull * (i + 1), len});
+    }
+    Layout l(in);
+    auto linear = [&](uint64_t p) {
+      uint32_t i = 0;
+      while (i + 1 < n && l.start[i + 1] <= p) i++;
+      return i;
+    };
+    std::vector<uint64_t> probes;
+    for (uint32_t i = 0; i < n; i++) {
+      probes.push_back(l.start[i]);
+      probes.push_back(l.start[i] + l.segs[i].len - 1);
+    }
+    for (int k = 0; k < 50; k++) probes.push_back(rng() % l.list.total);
+    for (uint64_t p : probes) ASSERT_EQ(l.list.find(p), linear(p)) << p;
+  }
+}
+
 }  // namespace
 
 namespace {

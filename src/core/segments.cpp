@@ -6,9 +6,40 @@
 
 namespace iodma {
 u32 DevSegList::find(u64 pos) const {
-  u32 lo = 0, hi = count - 1;
+  // A guess from the mean range length, then steps of doubling size
+  // towards the range holding pos, then a binary search between the last
+  // two steps: one or two probes for ranges of similar length (a page
+  // array's pieces), O(log count) at worst. Invariant of the search:
+  // start[lo] <= pos and the range holding pos is in [lo, hi].
+  if (count == 1) return 0;
+  const u64 guess = pos / (total / count);
+  const u32 g = guess < count ? static_cast<u32>(guess) : count - 1;
+  u32 lo, hi;
+  if (start[g] <= pos) {
+    lo = g;
+    hi = count - 1;
+    for (u64 step = 1; lo < hi; step *= 2) {
+      const u32 j = hi - lo > step ? lo + static_cast<u32>(step) : hi;
+      if (start[j] > pos) {
+        hi = j - 1;
+        break;
+      }
+      lo = j;
+    }
+  } else {
+    lo = 0;  // start[0] == 0 <= pos
+    hi = g - 1;
+    for (u64 step = 1; lo < hi; step *= 2) {
+      const u32 j = hi - lo > step ? hi - static_cast<u32>(step) : lo;
+      if (start[j] <= pos) {
+        lo = j;
+        break;
+      }
+      hi = j - 1;
+    }
+  }
   while (lo < hi) {
-    u32 mid = lo + (hi - lo + 1) / 2;
+    const u32 mid = lo + (hi - lo + 1) / 2;
     if (start[mid] <= pos)
       lo = mid;
     else
