@@ -9,7 +9,8 @@ RUNDIR/ktap.log: what iodma_bench printed in profile mode ("window <n>
 QEMU plugin scripts/profile/insn-windows.c counted ("window <n>", then
 "<block vaddr> <instructions>" lines, "end <n> <total>").
 
-For each configuration, buffer kind and path, the window with the fewest
+For each configuration, buffer kind and path (and the sub-range windows,
+"subrange" with paths "whole" and "sub"), the window with the fewest
 instructions (so none that took an interrupt) is named function by
 function, and iodma is set against raw (best) function by function.
 Exit status 1 when a window or a symbol is missing, or a run failed.
@@ -22,6 +23,8 @@ import subprocess
 import sys
 
 PATHS = ("best", "iodma", "typical")
+# The sub-range windows: 64 KiB of a 1 GiB descriptor, and a 64 KiB one.
+SUBRANGE = ("whole", "sub")
 
 
 def load_symbols(ktap_lines):
@@ -64,6 +67,19 @@ def read_windows(path):
     return wins
 
 
+def per_function(title, a_name, a, b_name, b, top):
+    """Lines naming the functions whose instruction counts differ most."""
+    out = [f"  {title}: instructions per function, {a_name} | {b_name} | difference"]
+    diff = collections.Counter(a)
+    diff.subtract(b)
+    for fn, d in sorted(diff.items(), key=lambda x: -abs(x[1]))[:top]:
+        if d:
+            out.append(f"    {fn[:60]:<60} {a.get(fn, 0):>6} {b.get(fn, 0):>6} {d:>+6}")
+    only = sum(v for f, v in a.items() if f not in b)
+    out.append(f"    (functions only {a_name} runs: {only} instructions)")
+    return out
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--top", type=int, default=24)
@@ -94,7 +110,8 @@ def main():
         for f in klines:
             if f[0] == "window" and len(f) == 5:
                 marked[(f[2], f[4])].append(int(f[1]))
-                size = f[3]
+                if f[2] != "subrange":
+                    size = f[3]
         if not marked:
             problems.append(f"{cfg}: no marked window")
         best_of = {}
@@ -112,25 +129,21 @@ def main():
             totals = sorted(wins[g][0] for g in got)
             best_of[key] = (wins[n][0], per, totals)
         for kind in sorted({k for k, _ in best_of}):
-            row = {p: best_of.get((kind, p)) for p in PATHS}
-            if not row["best"] or not row["iodma"]:
-                continue
-            t = {p: (row[p][0] if row[p] else 0) for p in PATHS}
-            lines.append(f"bench: insns {cfg} {kind} {size} best {t['best']} iodma "
-                         f"{t['iodma']} typical {t['typical']} iodma-best "
-                         f"{t['iodma'] - t['best']:+d} (windows: iodma "
-                         f"{row['iodma'][2]})")
-            io, be = row["iodma"][1], row["best"][1]
-            diff = collections.Counter(io)
-            diff.subtract(be)
-            lines.append(f"  {cfg} {kind}: instructions per function, iodma | "
-                         f"raw (best) | difference")
-            for fn, d in sorted(diff.items(), key=lambda x: -abs(x[1]))[:a.top]:
-                if d:
-                    lines.append(f"    {fn[:60]:<60} {io.get(fn, 0):>6} {be.get(fn, 0):>6} "
-                                 f"{d:>+6}")
-            only = sum(v for f, v in io.items() if f not in be)
-            lines.append(f"    (functions only iodma runs: {only} instructions)")
+            row = {p: best_of.get((kind, p)) for p in PATHS + SUBRANGE}
+            if row["best"] and row["iodma"]:
+                t = {p: (row[p][0] if row[p] else 0) for p in PATHS}
+                lines.append(f"bench: insns {cfg} {kind} {size} best {t['best']} iodma "
+                             f"{t['iodma']} typical {t['typical']} iodma-best "
+                             f"{t['iodma'] - t['best']:+d} (windows: iodma "
+                             f"{row['iodma'][2]})")
+                lines += per_function(f"{cfg} {kind}", "iodma", row["iodma"][1],
+                                      "raw (best)", row["best"][1], a.top)
+            elif row["whole"] and row["sub"]:
+                w, b = row["whole"][0], row["sub"][0]
+                lines.append(f"bench: insns {cfg} subrange 64K whole {w} sub {b} "
+                             f"sub-whole {b - w:+d} (windows: sub {row['sub'][2]})")
+                lines += per_function(f"{cfg} subrange", "sub", row["sub"][1],
+                                      "whole", row["whole"][1], a.top)
     for line in lines:
         print(line)
     for p in problems:
