@@ -45,21 +45,34 @@ stage_cmd() {
 	esac
 }
 
+# child_cpu FILE: the CPU seconds of this shell's waited-for children, from
+# what the builtin times wrote to FILE (its second line: user, system).
+child_cpu() {
+	awk 'NR == 2 { s = 0; for (i = 1; i <= 2; i++) {
+		split($i, t, /[ms]/); s += t[1] * 60 + t[2] }; printf "%.0f", s }' "$1"
+}
+
 # run_stage NAME: run it, its output into its log, then print the log whole
-# (under a lock: one stage's output at a time).
+# (under a lock: one stage's output at a time), with the wall-clock and CPU
+# time it took (out/logs/<stage>.cpu: the CPU seconds).
 run_stage() {
-	local name=$1 log=$logs/$1.log start rc
+	local name=$1 log=$logs/$1.log start rc c0 c1
 	start=$(date +%s)
 	printf '>> stage %s started\n' "$name" >&2
 	: >"$logs/$name.running"
+	times >"$logs/$name.times" # (in this shell: a subshell has no children)
+	c0=$(child_cpu "$logs/$name.times")
 	# shellcheck disable=SC2046 # the command is a list of words
 	(cd "$IODMA_TOP" && exec $(stage_cmd "$name")) >"$log" 2>&1 </dev/null
 	rc=$?
-	rm -f "$logs/$name.running"
+	times >"$logs/$name.times"
+	c1=$(child_cpu "$logs/$name.times")
+	echo "$((c1 - c0))" >"$logs/$name.cpu"
+	rm -f "$logs/$name.running" "$logs/$name.times"
 	(
 		flock 6
-		printf '\n===== stage %s: exit %d after %d s =====\n' "$name" "$rc" \
-			"$(( $(date +%s) - start ))"
+		printf '\n===== stage %s: exit %d after %d s, CPU %d s =====\n' "$name" \
+			"$rc" "$(( $(date +%s) - start ))" "$((c1 - c0))"
 		cat "$log"
 	) 6>>"$logs/.print"
 }
@@ -99,7 +112,8 @@ else
 fi
 kill "$beat" 2>/dev/null
 wait "$beat" 2>/dev/null
-printf '\n>> every stage finished after %d s\n' "$(( $(date +%s) - start ))"
+printf '\n>> every stage finished after %d s, CPU %d s\n' "$(( $(date +%s) - start ))" \
+	"$(cat "$logs"/*.cpu 2>/dev/null | awk '{ s += $1 } END { print s + 0 }')"
 [ ! -s "$out/results/kunit-skips" ] || cat "$out/results/kunit-skips"
 exec "$IODMA_TOP/scripts/summary.sh" "$out/results" style docs static checkers \
 	core-object host fuzz kunit demo nvme install dkms trace
