@@ -7,6 +7,9 @@
 // general ones, and count what the platform was asked to do.
 #include <arpa/inet.h>
 
+#include <algorithm>
+#include <random>
+
 #include "xfer_fixture.h"
 
 namespace xfer {
@@ -246,6 +249,59 @@ TEST_F(FastPathTest, RangeBeyondTheDeviceSegmentIsOneMapping) {
   ASSERT_EQ(segs.size(), 2u);
   EXPECT_EQ(device_reads(segs), ram_bytes(0x1208000, 0x10000));
   ASSERT_EQ(iodma_core_cmd_complete(c, 0), 0);
+}
+
+// One long device range that only max_segment_size, segment_boundary and
+// its end cut (no alignment but the first): gen_segments computes the cuts
+// directly instead of walking. From any offset, any number per call, it
+// emits exactly what the reference walk emits; with an alignment the walk
+// runs as before, to the same result.
+TEST_F(FastPathTest, OneLongRangeIsCutAsTheWalkCutsIt) {
+  std::mt19937_64 rng(13);
+  const uint64_t base = 0x3000000;
+  void* kva = fake::kmalloc_at(base, 0x300000);
+  fill(base, 0x300000, 11);
+  for (int round = 0; round < 300; round++) {
+    SCOPED_TRACE(round);
+    iodma_core_spec in = spec();
+    in.max_segment_size = round % 3 == 0 ? 0x10000 : 1 + rng() % 0x20000;
+    in.segment_boundary = round % 4 == 0 ? 0 : 1ull << (12 + rng() % 8);
+    if (round % 5 == 4) in.alignment_internal = 16;  // the walk's path
+    iodma_core_spec eff;
+    if (iodma_core_spec_resolve(&dev_, &in, &eff) != 0) continue;
+    iodma::Spec sp;
+    iodma::DeviceInfo di;
+    ASSERT_EQ(iodma::Spec::resolve(eff, di, &sp), iodma::kOk);
+    const uint64_t off = rng() % 0x1000 * (round % 5 == 4 ? 16 : 1);
+    const uint64_t len = 1 + rng() % (0x280000 - off);
+    iodma_core_md_desc d{};
+    d.kind = IODMA_CORE_MD_KVA;
+    d.dir = kToDev;
+    d.kva = kva;
+    d.len = 0x300000;
+    iodma_md* md = make_md(d);
+    iodma_cmd* c = cmd(in);
+    ASSERT_EQ(iodma_core_cmd_set_md(c, md, 0), 0);
+    ASSERT_EQ(iodma_core_cmd_prepare(c, off, len, 0), 0);
+    std::vector<model::Seg> want;
+    ASSERT_EQ(model::walk(sp, {{base + off, len}}, 0, &want), 0);
+    EXPECT_EQ(gen_all(c, 1 + static_cast<unsigned>(rng() % 9)), want);
+    // From an offset inside the range, where a segment starts and not.
+    const uint64_t from = rng() % len;
+    std::vector<model::Seg> rest;
+    const int werr = model::walk(sp, {{base + off, len}}, from, &rest);
+    iodma_plat_range buf[4];
+    unsigned long long pos = from;
+    unsigned n = 4;
+    const int err = iodma_core_cmd_gen_segments(c, &pos, buf, &n);
+    EXPECT_EQ(err, werr);
+    if (err == 0) {
+      ASSERT_EQ(n, std::min<size_t>(4, rest.size()));
+      for (unsigned i = 0; i < n; i++)
+        EXPECT_EQ((model::Seg{buf[i].addr, buf[i].len}), rest[i]) << i;
+    }
+    ASSERT_EQ(iodma_core_cmd_complete(c, 0), 0);
+  }
 }
 
 // gen_segments' argument checks, offsets, formats and a refusing custom

@@ -45,7 +45,9 @@ struct DevKey {
 //    one_seg_: the walk from offset 0 emits exactly dev_list_'s one range,
 //    unchanged (gen_segments writes it directly). as_ranges_: it emits
 //    each of dev_list_'s ranges as one segment, unchanged
-//    (ranges_are_segments()).
+//    (ranges_are_segments()). stride_: dev_list_ is one range that meets
+//    the spec (fast_) and no alignment but the first applies, so the walk
+//    cuts it only at max_segment_size, segment_boundary and its end.
 //  - rsv_blocks_ holds rsv_count_ copy-buffer blocks of rsv_block_ bytes,
 //    allocated for both directions, from reserve_copy_buffer() to destroy;
 //    cb_reserved_: the prepared range's copy buffer is the first of them
@@ -176,6 +178,9 @@ class Command {
   [[nodiscard]] int emit_ranges(Walker* w, u32 count, u32* n,
                                 Writer write) const;
   template <typename Writer>
+  [[nodiscard]] int emit_stride(Walker* w, u32 count, u32* n,
+                                Writer write) const;
+  template <typename Writer>
   [[nodiscard]] int emit_any(Walker* w, u32 count, u32* n, Writer write) const;
 
   void* dev_;
@@ -201,6 +206,7 @@ class Command {
   bool single_ = false;  // mapped by iodma_plat_map_single()
   bool one_seg_ = false;
   bool as_ranges_ = false;
+  bool stride_ = false;
   // cpu_ holds the ranges of [gather_off_, gather_off_ + gather_len_) of
   // md_ under lim_ while gathered_ (kernel memory only, whose pieces
   // cannot change; set_md_slot() and set_device() forget it), and

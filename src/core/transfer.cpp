@@ -170,6 +170,8 @@ void Command::unmap_device(u32 attrs) {
 // by max_segment_size or segment_boundary).
 void Command::check_one_segment() {
   const DevSeg& s = dev_list_.segs[0];
+  stride_ = fast_ && dev_list_.count == 1 && spec_.alignment_length == 1 &&
+            spec_.alignment_internal == 1 && spec_.alignment_end == 1;
   if (dev_list_.count == 1) {
     one_seg_ =
         fast_ && s.len <= spec_.max_segment_size &&
@@ -450,6 +452,7 @@ void Command::release(u32 unmap_attrs) {
   unpin();
   via_ = Via::kMapping;
   one_seg_ = false;
+  stride_ = false;
   nest_ = 0;
   md_->drop_prepared();
 }
