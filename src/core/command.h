@@ -46,7 +46,7 @@ struct DevKey {
 //    unchanged (gen_segments writes it directly). as_ranges_: it emits
 //    each of dev_list_'s ranges as one segment, unchanged
 //    (ranges_are_segments()). stride_: dev_list_ is one range that meets
-//    the spec (fast_) and no alignment but the first applies, so the walk
+//    the spec (fast()) and no alignment but the first applies, so the walk
 //    cuts it only at max_segment_size, segment_boundary and its end.
 //  - rsv_blocks_ holds rsv_count_ copy-buffer blocks of rsv_block_ bytes,
 //    allocated for both directions, from reserve_copy_buffer() to destroy;
@@ -148,6 +148,7 @@ class Command {
   void zero_cb(u64 pos, u64 len);
   void switch_to_copy_buffer(bool fill);
   void check_one_segment();
+  [[nodiscard]] bool fast();
   [[nodiscard]] int gen_one(u64* offset, void* segments, u32* count);
   [[nodiscard]] int gen_walk(u64* offset, void* segments, u32* count);
   void free_copy_buffer();
@@ -202,7 +203,8 @@ class Command {
   Via via_ = Via::kMapping;
   Dir dir_ = Dir::kBidirectional;
   bool mapped_ = false;  // a platform mapping is live
-  bool fast_ = false;    // meets_spec_fast(dev_list_)
+  bool fast_ = false;    // meets_spec_fast(dev_list_), once fast_known_
+  bool fast_known_ = false;
   bool single_ = false;  // mapped by iodma_plat_map_single()
   bool one_seg_ = false;
   bool as_ranges_ = false;

@@ -179,7 +179,7 @@ int Command::gen_walk(u64* offset, void* segments, u32* count) {
   const u64 unit = max_of(spec_.alignment_length, spec_.alignment_internal);
   const bool safe =
       (as_ranges_ && w.at_range_start()) ||
-      (fast_ &&
+      (fast() &&
        (w.pos() == 0 || ((w.addr(dev_list_) & (unit - 1)) == 0 &&
                          (w.pos() & (spec_.alignment_length - 1)) == 0)));
   if (!safe) {

@@ -165,23 +165,40 @@ void Command::unmap_device(u32 attrs) {
   single_ = false;
 }
 
-// Whether gen_segments may write the one device range as it is: the walk
-// from offset 0 would emit exactly that range (it meets the spec, no cut
-// by max_segment_size or segment_boundary).
+// meets_spec_fast(dev_list_), computed the first time it is asked for:
+// prepare needs it for one range, gen_segments only for a walk from inside
+// a range of several.
+bool Command::fast() {
+  if (!fast_known_) {
+    fast_ = meets_spec_fast(spec_, dev_list_);
+    fast_known_ = true;
+  }
+  return fast_;
+}
+
+// How gen_segments may write the device ranges. One range: as it is when
+// the walk from offset 0 would emit exactly that range (it meets the spec,
+// no cut by max_segment_size or segment_boundary), or cut by stride.
+// Several: as they stand when the walk from 0 emits exactly them
+// (ranges_are_segments(), which also proves that walk succeeds; the walker
+// stands at a range's start in the same state whether it came from 0 or
+// seeked there, so a walk from any range start emits the ranges too).
 void Command::check_one_segment() {
   const DevSeg& s = dev_list_.segs[0];
-  stride_ = fast_ && dev_list_.count == 1 && spec_.alignment_length == 1 &&
-            spec_.alignment_internal == 1 && spec_.alignment_end == 1;
   if (dev_list_.count == 1) {
+    const bool fast = this->fast();
+    stride_ = fast && spec_.alignment_length == 1 &&
+              spec_.alignment_internal == 1 && spec_.alignment_end == 1;
     one_seg_ =
-        fast_ && s.len <= spec_.max_segment_size &&
+        fast && s.len <= spec_.max_segment_size &&
         (spec_.segment_boundary == 0 ||
          walk_detail::to_boundary(s.addr, spec_.segment_boundary) >= s.len);
     as_ranges_ = one_seg_;
     return;
   }
+  stride_ = false;
   one_seg_ = false;
-  as_ranges_ = fast_ && ranges_are_segments(spec_, dev_list_);
+  as_ranges_ = ranges_are_segments(spec_, dev_list_);
 }
 
 namespace {
@@ -336,7 +353,7 @@ void Command::switch_to_copy_buffer(bool fill) {
   if (cb_reserved_) stats_.cb_reserved++;
   via_ = Via::kCopy;
   dev_list_ = cb_list_;
-  fast_ = meets_spec_fast(spec_, dev_list_);
+  fast_known_ = false;
   check_one_segment();
   if (fill || device_writes(dir_))
     copy_md_to_cb(0, length_);
@@ -397,9 +414,12 @@ int Command::prepare(u64 offset, u64 length, u32 flags) {
   }
   bool need_copy = unreachable;
   if (!need_copy) {
-    fast_ = meets_spec_fast(spec_, dev_list_);
-    need_copy =
-        !fast_ && !spec_.iterate_only && check_walk(spec_, dev_list_) != kOk;
+    fast_known_ = false;
+    check_one_segment();
+    // The walk from 0 succeeds if it emits the ranges as they stand, or
+    // if they meet the cheap sufficient test; else the exact test decides.
+    need_copy = !as_ranges_ && !fast() && !spec_.iterate_only &&
+                check_walk(spec_, dev_list_) != kOk;
   }
   if (need_copy) {
     // The platform's addresses cannot meet the spec: bounce through our
@@ -415,8 +435,6 @@ int Command::prepare(u64 offset, u64 length, u32 flags) {
       return result;  // the first error wins
     }
     switch_to_copy_buffer((flags & IODMA_CORE_PREPARE_NO_SYNC) == 0);
-  } else {
-    check_one_segment();
   }
   walker_.reset();
   nest_ = 1;
