@@ -45,13 +45,6 @@ stage_cmd() {
 	esac
 }
 
-# child_cpu FILE: the CPU seconds of this shell's waited-for children, from
-# what the builtin times wrote to FILE (its second line: user, system).
-child_cpu() {
-	awk 'NR == 2 { s = 0; for (i = 1; i <= 2; i++) {
-		split($i, t, /[ms]/); s += t[1] * 60 + t[2] }; printf "%.0f", s }' "$1"
-}
-
 # run_stage NAME: run it, its output into its log, then print the log whole
 # (under a lock: one stage's output at a time), with the wall-clock and CPU
 # time it took (out/logs/<stage>.cpu: the CPU seconds).

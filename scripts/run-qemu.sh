@@ -82,9 +82,7 @@ set -e
 echo "$rc" >"$logdir/qemu.exit"
 # The CPU time QEMU used (this script's children: timeout and QEMU), the
 # figure that tells where make check's time goes on a CPU-bound host.
-# (times in this shell, not in a pipeline's subshell, which has no children)
 times >"$logdir/qemu.times"
-cpu=$(awk 'NR == 2 { s = 0; for (i = 1; i <= 2; i++) {
-	split($i, t, /[ms]/); s += t[1] * 60 + t[2] }; printf "%.0f", s }' "$logdir/qemu.times")
+cpu=$(child_cpu "$logdir/qemu.times")
 say "qemu [$cfg]: exit $rc after $(( $(date +%s) - start )) s, CPU $cpu s"
 exit $rc

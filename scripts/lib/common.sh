@@ -75,3 +75,11 @@ kernel_tools() {
 	fi
 	echo "$tools"
 }
+
+# child_cpu FILE: the CPU seconds of a shell's waited-for children, from
+# what its builtin times wrote to FILE (second line: user, system). Call
+# times in the shell itself: a pipeline's subshell has no children.
+child_cpu() {
+	awk 'NR == 2 { s = 0; for (i = 1; i <= 2; i++) {
+		split($i, t, /[ms]/); s += t[1] * 60 + t[2] }; printf "%.0f", s }' "$1"
+}
