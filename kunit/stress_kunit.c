@@ -383,7 +383,8 @@ static u8 *reachable_buf(struct kunit *test, unsigned int bits)
 /*
  * The run is split into STRESS_ROUNDS cases of a tenth each: KUnit gives a
  * case 300 s on every kernel, and 100 000 cycles on four vCPUs under TCG
- * take 700 s on 6.1 on a quiet 2-core machine (1400 s under load). The
+ * took 700 s on 6.1 on a quiet 2-core machine with a host thread per vCPU
+ * (1400 s under load; about 110 s now that they take turns on one). The
  * rounds add their figures up; the last one prints the run's line.
  */
 #define STRESS_ROUNDS	10

@@ -84,13 +84,14 @@ if [ "$run" = 1 ]; then
 		image[$line]=$kdir/$KERNEL_IMAGE
 	done
 
-	# Guests as many at a time as the host has cores (each single-vCPU TCG
-	# guest keeps one busy), but never two multi-vCPU guests at once: a
-	# 4-vCPU guest's threads on an overcommitted host spin on locks whose
-	# holders are not running, and two such guests together take several
-	# times as long as one after the other. The multi-vCPU runs (smp4, the
-	# longest) go first, one after the other in one lane; the single-vCPU
-	# runs fill the other lanes and take over the first when it is done.
+	# Guests as many at a time as the host has cores (each guest whose
+	# vCPUs share one host thread keeps one busy, smp4's four included:
+	# scripts/lib/qemu-configs.sh), but never two guests with a host
+	# thread per vCPU at once: their threads on an overcommitted host spin
+	# on locks whose holders are not running, and two such guests together
+	# take several times as long as one after the other. The longest runs
+	# (smp4) go first; such multi-threaded runs one after the other in one
+	# lane, the others filling the other lanes.
 	jobs=${IODMA_JOBS:-$(nproc)}
 	queue=()
 	for cfg in "${allcfgs[@]}"; do
@@ -108,13 +109,13 @@ if [ "$run" = 1 ]; then
 		pick=-1
 		for i in "${!queue[@]}"; do
 			qemu_config "${queue[$i]#* }" "${larch[${queue[$i]%% *}]}"
-			if [ "$(qemu_vcpus)" -gt 1 ] && [ $busy = 1 ]; then
+			if [ "$(qemu_host_threads)" -gt 1 ] && [ $busy = 1 ]; then
 				continue
 			fi
 			pick=$i
 			break
 		done
-		if [ $pick -lt 0 ]; then # only multi-vCPU runs are left
+		if [ $pick -lt 0 ]; then # only multi-threaded runs are left
 			wait "$smp_pid" || true
 			continue
 		fi
@@ -133,7 +134,7 @@ if [ "$run" = 1 ]; then
 			"$IODMA_TOP/scripts/run-qemu.sh" "$cfg" "${image[$line]}" \
 			"$out/kunit/$line/initramfs.cpio.gz" "$out/kunit/$line/$cfg" \
 			"$(IFS=,; echo "${mods[*]}")" "$(qemu_timeout "$cfg" "${larch[$line]}")" &
-		[ "$vcpus" -gt 1 ] && smp_pid=$!
+		[ "$(qemu_host_threads)" -gt 1 ] && smp_pid=$!
 	done
 	wait || true
 fi

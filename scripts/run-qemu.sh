@@ -64,12 +64,15 @@ if [ -n "${IODMA_ICOUNT:-}" ]; then
 fi
 [ -z "${IODMA_PLUGIN:-}" ] || QEMU_ARGS+=(-plugin "$IODMA_PLUGIN")
 
-# KVM does not work on these machines (see TOOLCHAIN.md): TCG only.
-say "qemu [$cfg]: ${QEMU_ARGS[*]} / $KERNEL_ARGS"
+# KVM does not work on these machines (see TOOLCHAIN.md): TCG only, with
+# the configuration's TCG threading (QEMU_TCG).
+accel=${IODMA_ACCEL:-tcg}
+[ "$accel" != tcg ] || [ -z "$QEMU_TCG" ] || accel+=",$QEMU_TCG"
+say "qemu [$cfg]: -accel $accel ${QEMU_ARGS[*]} / $KERNEL_ARGS"
 start=$(date +%s)
 set +e
 # shellcheck disable=SC2086 # IODMA_QEMU_EXTRA is a list of words
-timeout --foreground -k 10 "$tmo" "$ARCH_QEMU" -accel "${IODMA_ACCEL:-tcg}" \
+timeout --foreground -k 10 "$tmo" "$ARCH_QEMU" -accel "$accel" \
 	-nographic -no-reboot -display none -monitor none \
 	"${QEMU_ARGS[@]}" "${dtb[@]}" ${IODMA_QEMU_EXTRA:-} \
 	-kernel "$kernel" -initrd "$initrd" \
