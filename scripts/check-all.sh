@@ -1,10 +1,9 @@
 #!/usr/bin/env bash
 # Usage: check-all.sh   (make check)
 # Every stage of make check, in three lanes that run side by side, then the
-# summary. The KUnit guests keep both cores busy for most of the run, while
-# the demo's guests mostly wait for the edu engine's 100 ms timer and the
-# host stages are largely single-threaded: one after the other they left
-# cores idle for a third of the run.
+# summary. The host stages are largely single-threaded: one after the other
+# the stages left cores idle for a third of the run. The guests of every
+# lane share the cores, one per core at a time (IODMA_SLOTS below).
 #   guests: kunit (it builds every test kernel first)
 #   demo:   demo, trace, nvme, install, dkms (a test kernel that kunit is
 #           still building is waited for: build-test-kernel.sh's lock)
@@ -21,6 +20,9 @@ set -uo pipefail
 
 out=$IODMA_TOP/out
 logs=$out/logs
+# Every lane's guests share the cores: at most one per core at a time
+# (guest_slot in scripts/lib/common.sh; IODMA_SLOTS=0: no limit).
+export IODMA_SLOTS=${IODMA_SLOTS:-$(nproc)} IODMA_SLOTS_DIR=$out/slots
 rm -rf "$out/results" "$logs"
 mkdir -p "$out/results" "$logs"
 : >"$logs/.print"

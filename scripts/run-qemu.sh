@@ -18,7 +18,8 @@
 # take turns on one host thread), IODMA_PLUGIN (a QEMU TCG plugin and its
 # arguments, given to -plugin, e.g. scripts/profile/insn-windows.c's),
 # IODMA_QEMU_EXTRA (more QEMU arguments, split at spaces: drives, NVMe
-# controllers).
+# controllers), IODMA_SLOTS and IODMA_SLOTS_DIR (at most that many guests
+# at once: guest_slot in scripts/lib/common.sh).
 set -euo pipefail
 . "$(dirname "$0")/lib/common.sh"
 . "$(dirname "$0")/lib/qemu-configs.sh"
@@ -69,6 +70,8 @@ fi
 accel=${IODMA_ACCEL:-tcg}
 [ "$accel" != tcg ] || [ -z "$QEMU_TCG" ] || accel+=",$QEMU_TCG"
 say "qemu [$cfg]: -accel $accel ${QEMU_ARGS[*]} / $KERNEL_ARGS"
+guest_slot
+[ "$GUEST_SLOT_WAITED" = 0 ] || say "qemu [$cfg]: waited $GUEST_SLOT_WAITED s for a guest slot"
 start=$(date +%s)
 set +e
 # shellcheck disable=SC2086 # IODMA_QEMU_EXTRA is a list of words

@@ -7,6 +7,32 @@ IODMA_TOP=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
 say() { printf '>> %s\n' "$*" >&2; }
 die() { printf 'ERROR: %s\n' "$*" >&2; exit 1; }
 
+# guest_slot: when IODMA_SLOTS names a number N other than 0 (make check
+# sets the number of cores), wait until this process holds one of N slots (lock files in
+# IODMA_SLOTS_DIR), held until it and its children (the guest) exit. TCG
+# guests are CPU-bound; more of them than cores only makes each slower
+# (a 6.12 KUnit run: 53 CPU-seconds alone, 104-161 among eight guests and
+# the host stages), so make check's lanes share the cores this way.
+# GUEST_SLOT_WAITED: the seconds it waited (0: a slot was free at once).
+guest_slot() {
+	local n=${IODMA_SLOTS:-} dir=${IODMA_SLOTS_DIR:-} i t0
+	GUEST_SLOT_WAITED=0
+	[ -n "$n" ] && [ "$n" != 0 ] || return 0
+	[[ $n =~ ^[1-9][0-9]*$ ]] || die "IODMA_SLOTS must be a number, not '$n'"
+	[ -n "$dir" ] || die "IODMA_SLOTS is set but IODMA_SLOTS_DIR is not"
+	mkdir -p "$dir"
+	t0=$(date +%s)
+	while :; do
+		for ((i = 0; i < n; i++)); do
+			exec 7>"$dir/slot$i"
+			flock -n 7 && return 0
+			exec 7>&-
+		done
+		sleep 1
+		GUEST_SLOT_WAITED=$(( $(date +%s) - t0 ))
+	done
+}
+
 # need_pkgs PKG...: install the Debian packages that are missing.
 need_pkgs() {
 	local missing=() p

@@ -429,7 +429,7 @@ verdict "check-kunit --no-run: expected skips listed in out/results/kunit-skips"
 mkdir -p "$tmp/fakebin"
 printf '#!/bin/sh\necho "install ok installed"\n' >"$tmp/fakebin/dpkg-query"
 # shellcheck disable=SC2016 # expanded by the fake QEMU, not here
-printf '#!/bin/sh\nexit "${FAKE_QEMU_EXIT:-0}"\n' >"$tmp/fakebin/qemu-system-x86_64"
+printf '#!/bin/sh\nsleep "${FAKE_QEMU_SLEEP:-0}"\nexit "${FAKE_QEMU_EXIT:-0}"\n' >"$tmp/fakebin/qemu-system-x86_64"
 chmod +x "$tmp/fakebin"/*
 qemu_case() {
 	local name=$1 status=$2 d=$tmp/qemu-$1 o
@@ -459,6 +459,33 @@ qemu_case() {
 }
 qemu_case stale-outputs-removed 0
 qemu_case timeout-recorded 124 "kernel clean: QEMU timed out (exit 124)"
+
+# slot_case NAME SLOTS WAITS: two guests of 2 s each started together with
+# IODMA_SLOTS=SLOTS; WAITS of them (0 or 1) must say they waited for a
+# slot, and with one slot the second starts when the first has ended.
+slot_case() {
+	local name=$1 slots=$2 want=$3 d=$tmp/slot-$1 t0 pids=() i n
+	mkdir -p "$d"
+	t0=$(date +%s)
+	for i in 1 2; do
+		env PATH="$tmp/fakebin:$PATH" FAKE_QEMU_SLEEP=2 IODMA_SLOTS="$slots" \
+			IODMA_SLOTS_DIR="$d/slots" "$scripts/run-qemu.sh" direct \
+			"$tmp/bzImage" "$tmp/initrd" "$d/run$i" iodma 30 >"$d/out$i" 2>&1 &
+		pids+=($!)
+	done
+	rc=0
+	for i in "${pids[@]}"; do wait "$i" || rc=$?; done
+	log=$d/out1
+	expect_rc 0
+	n=$(cat "$d/out1" "$d/out2" | grep -c 'waited [0-9]* s for a guest slot' || true)
+	[ "$n" = "$want" ] || why+=("$n runs waited for a slot, want $want")
+	if [ "$want" = 1 ] && [ $(( $(date +%s) - t0 )) -lt 4 ]; then
+		why+=("both 2 s guests ran at once with one slot")
+	fi
+	verdict "run-qemu: $name"
+}
+slot_case one-slot-one-at-a-time 1 1
+slot_case two-slots-both-at-once 2 0
 
 # summary_case NAME RC LAST FAIL_TEXT STAGE=CONTENT... (CONTENT "-": no file)
 summary_case() {
