@@ -61,8 +61,9 @@ struct iodma_plat_range {
 #define IODMA_PLAT_SKIP_CPU_SYNC 0x1
 /*
  * iodma_plat_map() only: @state still holds what the previous map of it
- * built for exactly these ranges (unmapped since): map that again without
- * rebuilding it, as a driver maps an sg_table it built once.
+ * built for exactly these ranges and the same device key (unmapped since):
+ * map that again without rebuilding it, as a driver maps an sg_table it
+ * built once, and without deciding again what only they decide.
  */
 #define IODMA_PLAT_MAP_REUSE 0x2
 

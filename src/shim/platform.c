@@ -384,6 +384,7 @@ void iodma_plat_sgt_ranges(void *sgt, struct iodma_plat_range *out,
 /* What the core keeps for us between map and unmap. */
 struct iodma_map_state {
 	struct sg_table sgt;
+	bool bounces;	/* iodma_direct_bounces() of the ranges in sgl */
 	struct scatterlist sgl[];
 };
 
@@ -444,21 +445,24 @@ int iodma_plat_map(void *dev, void *state,
 
 	if (iodma_should_fail())
 		return -ENOMEM;
-	bounces = iodma_direct_bounces(dev, ranges, n);
-	if (bounces && !iodma_bounce_reachable(dev))
-		return -EIO;	/* the core may use its own copy buffer */
 	/*
 	 * The CPU side of a scatterlist (page, offset, length) survives its
 	 * mapping and unmapping: a table of the same ranges is mapped again
-	 * as it stands.
+	 * as it stands. Whether dma-direct bounces them depends only on the
+	 * ranges and the device's key (mask, bus limit, domain, DMA ops),
+	 * unchanged for a reuse: decided once, when the table is built.
 	 */
 	if (!(attrs & IODMA_PLAT_MAP_REUSE)) {
+		st->bounces = iodma_direct_bounces(dev, ranges, n);
 		sg_init_table(st->sgl, n);
 		for (i = 0; i < n; i++)
 			sg_set_page(&st->sgl[i],
 				    pfn_to_page(PHYS_PFN(ranges[i].addr)),
 				    ranges[i].len, offset_in_page(ranges[i].addr));
 	}
+	bounces = st->bounces;
+	if (bounces && !iodma_bounce_reachable(dev))
+		return -EIO;	/* the core may use its own copy buffer */
 	st->sgt.sgl = st->sgl;
 	st->sgt.orig_nents = n;
 	st->sgt.nents = 0;
