@@ -8,12 +8,13 @@ say() { printf '>> %s\n' "$*" >&2; }
 die() { printf 'ERROR: %s\n' "$*" >&2; exit 1; }
 
 # guest_slot: when IODMA_SLOTS names a number N other than 0 (make check
-# sets the number of cores), wait until this process holds one of N slots (lock files in
-# IODMA_SLOTS_DIR), held until it and its children (the guest) exit. TCG
-# guests are CPU-bound; more of them than cores only makes each slower
-# (a 6.12 KUnit run: 53 CPU-seconds alone, 104-161 among eight guests and
-# the host stages), so make check's lanes share the cores this way.
-# GUEST_SLOT_WAITED: the seconds it waited (0: a slot was free at once).
+# sets the number of cores), wait until this process holds one of N slots
+# (lock files in IODMA_SLOTS_DIR), held until it and its children (the
+# guest) exit. TCG guests are CPU-bound; more of them than cores only
+# makes each slower (a 6.12 KUnit run: 53 CPU-seconds alone, 104-161
+# among eight guests and the host stages), so make check's lanes share
+# the cores this way. Sets GUEST_SLOT_WAITED to the seconds it waited
+# (0: a slot was free at once).
 guest_slot() {
 	local n=${IODMA_SLOTS:-} dir=${IODMA_SLOTS_DIR:-} i t0
 	GUEST_SLOT_WAITED=0
