@@ -30,6 +30,30 @@ REPORTS = [
 
 
 PRINTK = re.compile(r"\[\s*\d+\.\d+\] ")
+# scripts/qemu/init: the jiffies before the first module loads.
+SINCE = re.compile(r"IODMA-KMEMLEAK-SINCE (\d+)\s*$")
+# kmemleak's report: a block per object, its allocation time in jiffies
+# on the line after the header.
+LEAK_HEAD = re.compile(r"unreferenced object ")
+LEAK_TIME = re.compile(r'^\s*comm ".*", pid -?\d+, jiffies (\d+)')
+
+
+def leak_problems(blocks, since):
+    """The lines of kmemleak's report that count: every line of every
+    object allocated at or after SINCE (the jiffies scripts/qemu/init read
+    before the first module loaded), of every object when there is no
+    SINCE, of an object whose time cannot be read, and any line before the
+    first object. An object allocated before SINCE was allocated during the
+    boot, before anything of iodma ran: not ours."""
+    out = []
+    for head, lines in blocks:
+        if head:
+            t = next((int(m.group(1)) for m in map(LEAK_TIME.match, lines) if m),
+                     None)
+            if since is not None and t is not None and t < since:
+                continue
+        out.extend(f"kmemleak: {line}" for line in lines)
+    return out
 
 
 def problems(console, debug_kernel=True):
@@ -46,21 +70,38 @@ def problems(console, debug_kernel=True):
         out.append("run did not complete (crash or timeout; see console.log)")
     in_leak = False
     leak_scans = 0
+    since = None
+    leak_blocks = []  # (starts with an object header, its lines)
+    insmod_seen = False
     expect = None  # inside an expected-warning span: what it has seen
     for line in console.splitlines():
+        if "IODMA-INSMOD" in line:
+            insmod_seen = True
+        m = SINCE.search(line)
+        if m:
+            if since is not None:
+                out.append("kmemleak baseline reported twice")
+            elif insmod_seen:
+                out.append("kmemleak baseline taken after a module loaded")
+            since = int(m.group(1))
+            continue
         if "IODMA-KMEMLEAK-BEGIN" in line:
             in_leak = True
+            leak_blocks = []
             continue
         if "IODMA-KMEMLEAK-END" in line:
             if in_leak:
                 leak_scans += 1
+                out.extend(leak_problems(leak_blocks, since))
             in_leak = False
             continue
         # kmemleak's report, read from debugfs; the kernel's own messages
         # share the console and may fall inside it (a printk time stamp
         # starts them): those are judged below like any other line.
         if in_leak and line.strip() and not PRINTK.match(line):
-            out.append(f"kmemleak: {line.strip()}")
+            if LEAK_HEAD.match(line.strip()) or not leak_blocks:
+                leak_blocks.append((bool(LEAK_HEAD.match(line.strip())), []))
+            leak_blocks[-1][1].append(line.strip())
             continue
         if "IODMA-EXPECT-WARN-BEGIN" in line:
             if expect is not None:
@@ -91,6 +132,7 @@ def problems(console, debug_kernel=True):
                 out.append(f"console: {line.strip()}")
                 break
     if in_leak:
+        out.extend(leak_problems(leak_blocks, None))
         out.append("kmemleak report not finished (no IODMA-KMEMLEAK-END)")
     if expect is not None:
         out.append(f"expected warning '{expect['text']}': span not closed"

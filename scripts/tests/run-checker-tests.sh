@@ -151,6 +151,17 @@ ktap_case kmemleak-disabled good.ktap kmemleak-off.console 0 1 "12 1" \
 	"kernel clean: console: [    1.234568] kmemleak: Kernel memory leak detector disabled"
 ktap_case kmemleak-leak good.ktap kmemleak-leak.console 0 1 "12 1" \
 	"FAIL kunit[t]: kernel clean: kmemleak: unreferenced object 0xffff888004a1c000 (size 64):"
+# The baseline (IODMA-KMEMLEAK-SINCE, scripts/qemu/init): an object the
+# report dates before it was allocated during the boot and is passed over;
+# one dated at it or later, one without a date, and anything when the
+# baseline came after a module loaded still fail.
+ktap_case kmemleak-boot-object good.ktap kmemleak-boot-object.console 0 0 "13 0"
+ktap_case kmemleak-leak-since-baseline good.ktap kmemleak-leak-since.console 0 1 "12 1" \
+	"FAIL kunit[t]: kernel clean: kmemleak: unreferenced object 0xffff888004a1c000 (size 64):"
+ktap_case kmemleak-late-baseline good.ktap kmemleak-late-baseline.console 0 1 "12 1" \
+	"FAIL kunit[t]: kernel clean: kmemleak baseline taken after a module loaded"
+ktap_case kmemleak-undated-object good.ktap kmemleak-undated.console 0 1 "12 1" \
+	"FAIL kunit[t]: kernel clean: kmemleak: unreferenced object 0xffff888004a1c000 (size 64):"
 # Kernel messages that fall inside the kmemleak report (the console is
 # shared) are judged as anywhere else: a stall notice is no leak, a
 # warning still fails.
