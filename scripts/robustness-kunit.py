@@ -180,6 +180,14 @@ if wanted("smp4", item):
                 f"mismatches={mismatches} reports={len(reports)}")
         if mismatches:
             fail(item, f"{mismatches} mismatches")
+        # A concurrency test on one CPU proves nothing: smp4 must have
+        # brought up its CPUs (the stress test runs a thread per CPU, up
+        # to 4).
+        t = re.search(r"stress cycles=.* threads=(\d+)",
+                      suite_text("smp4", "iodma_stress"))
+        if not t or int(t.group(1)) < 2:
+            fail(item, f"the stress test ran {t.group(1) if t else 'an unknown number of'}"
+                 " thread(s) in smp4 (fewer than 2 CPUs online)")
     else:
         line = ("robustness: stress cycles=0 mismatches=0 reports=1 "
                 "(no result from the smp4 run)")

@@ -303,6 +303,8 @@ robustness_case good 0 "$all direct=good.ktap" \
 	"robustness: stale-data cases=3 failed=0"
 expect_no FAIL
 verdict "robustness-kunit: good run prints no FAIL"
+robustness_case smp4-one-cpu 1 "smp4=one-thread.ktap swiotlb-tiny=good.ktap direct=good.ktap" \
+	"FAIL robustness: stress: the stress test ran 1 thread(s) in smp4 (fewer than 2 CPUs online)"
 robustness_case missing-suite 1 "$all direct=missing-suite.ktap" \
 	"robustness: stale-data cases=3 failed=1" \
 	"FAIL robustness: stale-data: iodma_stale missing from direct"
