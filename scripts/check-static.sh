@@ -80,15 +80,30 @@ PY
 
 # tidy_start FILE LOG FLAG...: clang-tidy on FILE in the background, its
 # output in LOG and its exit status in LOG.rc; at most one job per CPU.
+# A clean result is kept in $IODMA_CACHE/tidy under tidy_key, and a file
+# with that key again is not checked again (only clean results are kept;
+# the canary never is). TIDY_NO_CACHE=1 checks everything.
 tidy_start() {
-	local file=$1 log=$2
+	local file=$1 log=$2 key=
 	shift 2
+	case $file in */tidy_canary.cpp) ;; *)
+		[ -n "${TIDY_NO_CACHE:-}" ] || key=$(tidy_key "$top" "$file" "$@") ;;
+	esac
+	if [ -n "$key" ] && [ -f "$IODMA_CACHE/tidy/$key" ]; then
+		echo "clean for this input before (key $key): not checked again" >"$log"
+		echo 0 >"$log.rc"
+		return
+	fi
 	while [ "$(jobs -rp | wc -l)" -ge "$(nproc)" ]; do wait -n || true; done
 	(
 		r=0
 		clang-tidy --quiet --config-file="$top/.clang-tidy" "$file" -- "$@" \
 			>"$log" 2>&1 || r=$?
 		echo "$r" >"$log.rc"
+		if [ -n "$key" ] && [ "$r" = 0 ] && ! grep -qE '(warning|error):' "$log"; then
+			mkdir -p "$IODMA_CACHE/tidy"
+			echo "${file#"$top"/}" >"$IODMA_CACHE/tidy/$key"
+		fi
 	) &
 }
 
@@ -134,7 +149,11 @@ run_tidy() {
 		rc=$(cat "$log.rc" 2>/dev/null || echo none)
 		if [ "$rc" = 0 ] && ! grep -qE '(warning|error):' "$log"; then
 			p=$((p + 1))
-			echo "PASS tidy: $name"
+			if grep -q '^clean for this input before' "$log"; then
+				echo "PASS tidy: $name (the same input was clean before)"
+			else
+				echo "PASS tidy: $name"
+			fi
 		else
 			f=$((f + 1))
 			grep -E '(warning|error):' "$log" | sed 's/^/  /' || true

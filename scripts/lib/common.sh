@@ -110,3 +110,20 @@ child_cpu() {
 	awk 'NR == 2 { s = 0; for (i = 1; i <= 2; i++) {
 		split($i, t, /[ms]/); s += t[1] * 60 + t[2] }; printf "%.0f", s }' "$1"
 }
+
+# tidy_key TOP FILE FLAG...: everything a clang-tidy result of FILE depends
+# on (scripts/check-static.sh keeps clean results under it): the tool, the
+# configuration TOP/.clang-tidy, the flags, and the file as the compiler
+# sees it, headers included (preprocessed with comments kept, so that a
+# NOLINT marker counts), with the checkout's path TOP taken out so that a
+# fresh clone elsewhere finds the same key. Needs clang-tidy and clang.
+tidy_key() {
+	local top=$1 file=$2
+	shift 2
+	{
+		clang-tidy --version
+		cat "$top/.clang-tidy"
+		printf '%s\n' "$@"
+		clang++ "$@" -E -P -C "$file"
+	} 2>&1 | sed "s|$top|@TOP@|g" | sha256sum | cut -c1-40
+}

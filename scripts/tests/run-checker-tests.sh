@@ -896,6 +896,29 @@ EOF
 host_case build-fails-stale-binary 2 1 "0 1" "host test build failed (exit 2)" "error: simulated"
 host_case build-works 0 0 "2 0" "host: 2 passed, 0 failed"
 
+# tidy_key (scripts/lib/common.sh), under which check-static.sh keeps clean
+# clang-tidy results: the same input in two checkouts gives one key; a
+# changed header, a changed NOLINT comment or a changed flag another.
+need_pkgs clang-tidy clang
+tk=$tmp/tidy-key
+for c in a b; do
+	mkdir -p "$tk/$c/inc"
+	printf 'Checks: "bugprone-*"\n' >"$tk/$c/.clang-tidy"
+	printf '#include "h.h"\nint f(int x) { return x + K; } // NOLINT(bugprone-x)\n' >"$tk/$c/f.cpp"
+	printf '#define K 1\n' >"$tk/$c/inc/h.h"
+done
+log=$tmp/tidy-key.out
+key() { tidy_key "$tk/$1" "$tk/$1/f.cpp" -I"$tk/$1/inc" "${@:2}" 2>>"$log"; }
+k1=$(key a) k2=$(key b)
+[ -n "$k1" ] && [ "$k1" = "$k2" ] || why+=("two checkouts of one input: keys '$k1' and '$k2'")
+printf '#define K 2\n' >"$tk/b/inc/h.h"
+[ "$(key b)" != "$k1" ] || why+=("a changed header kept the key")
+printf '#define K 1\n' >"$tk/b/inc/h.h"
+sed -i 's/NOLINT(bugprone-x)/NOLINT/' "$tk/b/f.cpp"
+[ "$(key b)" != "$k1" ] || why+=("a changed NOLINT comment kept the key")
+[ "$(key a -DEXTRA)" != "$k1" ] || why+=("a changed flag kept the key")
+verdict "check-static: tidy cache key"
+
 echo "$p $f" >"$results/checkers"
 echo "checker-tests: $p passed, $f failed"
 [ "$f" -eq 0 ]
