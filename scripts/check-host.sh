@@ -13,9 +13,10 @@ build=$out/host
 # Compiled through ccache in the cache directory, as the kernel and module
 # builds are: a warm run recompiles only the files whose preprocessed
 # source or flags changed (about 100 of the stage's 150 CPU-seconds are
-# the build). Paths below the checkout are hashed relative to it, so a
-# fresh clone elsewhere still hits.
-export CCACHE_DIR=$IODMA_CACHE/ccache CCACHE_BASEDIR=$IODMA_TOP
+# the build). Paths below the checkout are hashed relative to it.
+# The build has debug information, for which ccache by default hashes
+# the working directory too: a clone elsewhere would miss every time.
+export CCACHE_DIR=$IODMA_CACHE/ccache CCACHE_BASEDIR=$IODMA_TOP CCACHE_NOHASHDIR=1
 cmake -S "$IODMA_TOP/tests" -B "$build" -DCMAKE_BUILD_TYPE=Debug \
 	-DCMAKE_CXX_COMPILER_LAUNCHER=ccache -DCMAKE_C_COMPILER_LAUNCHER=ccache >/dev/null ||
 	die "cmake configure failed"
