@@ -99,8 +99,9 @@ def problems(console, debug_kernel=True):
         # share the console and may fall inside it (a printk time stamp
         # starts them): those are judged below like any other line.
         if in_leak and line.strip() and not PRINTK.match(line):
-            if LEAK_HEAD.match(line.strip()) or not leak_blocks:
-                leak_blocks.append((bool(LEAK_HEAD.match(line.strip())), []))
+            head = bool(LEAK_HEAD.match(line.strip()))
+            if head or not leak_blocks:
+                leak_blocks.append((head, []))
             leak_blocks[-1][1].append(line.strip())
             continue
         if "IODMA-EXPECT-WARN-BEGIN" in line:

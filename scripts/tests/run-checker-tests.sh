@@ -162,6 +162,8 @@ ktap_case kmemleak-late-baseline good.ktap kmemleak-late-baseline.console 0 1 "1
 	"FAIL kunit[t]: kernel clean: kmemleak baseline taken after a module loaded"
 ktap_case kmemleak-undated-object good.ktap kmemleak-undated.console 0 1 "12 1" \
 	"FAIL kunit[t]: kernel clean: kmemleak: unreferenced object 0xffff888004a1c000 (size 64):"
+ktap_case kmemleak-two-baselines good.ktap kmemleak-two-baselines.console 0 1 "12 1" \
+	"FAIL kunit[t]: kernel clean: kmemleak baseline reported twice"
 # Kernel messages that fall inside the kmemleak report (the console is
 # shared) are judged as anywhere else: a stall notice is no leak, a
 # warning still fails.
