@@ -7,6 +7,7 @@
 #include <cstring>
 #include <iterator>
 #include <map>
+#include <tuple>
 #include <unordered_set>
 
 #include "../src/core/errno_codes.h"
@@ -80,6 +81,11 @@ struct State {
   // the mappings IODMA_PLAT_MAP_REUSE mapped again.
   std::map<const void*, std::vector<std::pair<uint64_t, uint64_t>>> built;
   long reused_maps = 0;
+  // Single mappings found not to bounce, by device and range: the device
+  // key then (IODMA_PLAT_MAP_REUSE may name only such a range, same key).
+  std::map<std::tuple<const void*, uint64_t, uint64_t>, iodma_plat_dev_key>
+      single_direct;
+  long reused_singles = 0;
   long page_runs = 0;  // iodma_plat_page_run() calls
   uint64_t next_mapping = 1;
   std::map<uint64_t, Block> blocks;           // by device address
@@ -553,6 +559,7 @@ long map_calls() { return st().map_calls; }
 long dev_queries() { return st().dev_queries; }
 long dev_key_reads() { return st().dev_keys; }
 long single_maps() { return st().single_maps; }
+long reused_singles() { return st().reused_singles; }
 long reused_maps() { return st().reused_maps; }
 long page_runs() { return st().page_runs; }
 long shortages() { return st().shortages; }
@@ -618,8 +625,8 @@ void iodma_plat_dev_query(void* dev, iodma_plat_dev_info* info) {
 }
 
 // Every field of the device that iodma_plat_dev_query() reads.
-void iodma_plat_dev_read_key(void* dev, iodma_plat_dev_key* key) {
-  st().dev_keys++;
+namespace {
+void read_key(void* dev, iodma_plat_dev_key* key) {
   auto* d = static_cast<fake::Device*>(dev);
   key->word[0] = d->dma_mask;
   key->word[1] = d->max_seg;
@@ -631,6 +638,19 @@ void iodma_plat_dev_read_key(void* dev, iodma_plat_dev_key* key) {
                  uint64_t{d->coherent} << 9;
   key->word[6] = st().page_shift;
   key->word[7] = 0;
+}
+}  // namespace
+
+void iodma_plat_dev_read_key(void* dev, iodma_plat_dev_key* key) {
+  st().dev_keys++;
+  read_key(dev, key);
+}
+
+int iodma_plat_dev_key_same(void* dev, const iodma_plat_dev_key* key) {
+  st().dev_keys++;
+  iodma_plat_dev_key now;
+  read_key(dev, &now);
+  return std::memcmp(&now, key, sizeof(now)) == 0;
 }
 
 int iodma_plat_kva_kind(const void* kva, unsigned long long len,
@@ -926,8 +946,24 @@ int iodma_plat_map(void* dev, void* state, const iodma_plat_range* ranges,
 // unmap to the same call, address, length and direction.
 int iodma_plat_map_single(void* dev, unsigned long long phys,
                           unsigned long long len, int dir, unsigned int attrs,
-                          unsigned long long* dma) {
+                          unsigned long long* dma, int* direct) {
   st().single_maps++;
+  // A reuse skips the shim's bounce decision: it must name a range a single
+  // mapping of this device mapped without a bounce under the same device
+  // key, and that range must still not bounce.
+  const bool reuse = (attrs & IODMA_PLAT_MAP_REUSE) != 0;
+  const auto where = std::make_tuple(static_cast<const void*>(dev),
+                                     uint64_t{phys}, uint64_t{len});
+  iodma_plat_dev_key key;
+  read_key(dev, &key);
+  if (reuse) {
+    st().reused_singles++;
+    auto it = st().single_direct.find(where);
+    if (it == st().single_direct.end())
+      fake::dma_error("a single mapping reused a decision never made");
+    else if (std::memcmp(&it->second, &key, sizeof(key)) != 0)
+      fake::dma_error("a single mapping reused another device key's decision");
+  }
   const iodma_plat_range r{phys, len};
   iodma_plat_range out{};
   unsigned int n = 0;
@@ -937,8 +973,16 @@ int iodma_plat_map_single(void* dev, unsigned long long phys,
   st().mapping_single = false;
   if (err != 0) return err;
   if (n != 1) fake::dma_error("a single mapping gave several DMA segments");
-  st().mappings[id].single = true;
+  fake::Mapping& m = st().mappings[id];
+  m.single = true;
+  const bool bounced = !m.ents.empty() && m.ents[0].bounce != 0;
+  if (reuse && bounced) fake::dma_error("a reused single mapping bounces");
+  if (bounced)
+    st().single_direct.erase(where);
+  else
+    st().single_direct[where] = key;
   *dma = out.addr;
+  *direct = bounced ? 0 : 1;
   return 0;
 }
 

@@ -140,11 +140,15 @@ long phys_lookups();   // page/vmalloc address translations made
 unsigned int last_map_attrs();
 // The last iodma_plat_map(): its result, and the device ranges it gave.
 long map_calls();
-// iodma_plat_dev_query() and iodma_plat_dev_read_key() calls, and how many of
+// iodma_plat_dev_query() calls, iodma_plat_dev_read_key() and
+// iodma_plat_dev_key_same() calls (reads of the key), and how many of
 // the map calls were iodma_plat_map_single().
 long dev_queries();
 long dev_key_reads();
 long single_maps();
+// iodma_plat_map_single() calls with IODMA_PLAT_MAP_REUSE (each checked:
+// the same range as the last direct single mapping, same device key).
+long reused_singles();
 // iodma_plat_map() calls with IODMA_PLAT_MAP_REUSE (each checked: the
 // state's scatterlist must hold the same ranges and not be mapped).
 long reused_maps();

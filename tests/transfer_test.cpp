@@ -274,16 +274,20 @@ TEST_F(XferTest, NoSyncAndNoFlushBecomeSkipCpuSync) {
   iodma_core_spec s = spec();
   iodma_cmd* c = cmd(s);
   ASSERT_EQ(iodma_core_cmd_set_md(c, kva_md(0x100000, 4096, kToDev), 0), 0);
+  // (The same range mapped again also carries IODMA_PLAT_MAP_REUSE.)
+  const auto skip = [] {
+    return fake::last_map_attrs() & IODMA_PLAT_SKIP_CPU_SYNC;
+  };
   ASSERT_EQ(iodma_core_cmd_prepare(c, 0, 0, kNoSync), 0);
-  EXPECT_EQ(fake::last_map_attrs(), unsigned{IODMA_PLAT_SKIP_CPU_SYNC});
+  EXPECT_EQ(skip(), unsigned{IODMA_PLAT_SKIP_CPU_SYNC});
   ASSERT_EQ(iodma_core_cmd_complete(c, 0), 0);
   ASSERT_EQ(iodma_core_cmd_prepare(c, 0, 0, kNoFlush), 0);
-  EXPECT_EQ(fake::last_map_attrs(), 0u) << "MAPPED: the platform decides";
+  EXPECT_EQ(skip(), 0u) << "MAPPED: the platform decides";
   ASSERT_EQ(iodma_core_cmd_complete(c, 0), 0);
   s.mapping = IODMA_CORE_MAP_NONCOHERENT;
   ASSERT_EQ(iodma_core_cmd_set_spec(c, &s), 0);
   ASSERT_EQ(iodma_core_cmd_prepare(c, 0, 0, kNoFlush), 0);
-  EXPECT_EQ(fake::last_map_attrs(), unsigned{IODMA_PLAT_SKIP_CPU_SYNC});
+  EXPECT_EQ(skip(), unsigned{IODMA_PLAT_SKIP_CPU_SYNC});
   EXPECT_EQ(iodma_core_cmd_set_spec(c, &s), -IODMA_EBUSY);
   ASSERT_EQ(iodma_core_cmd_complete(c, 0), 0);
 }
@@ -954,6 +958,55 @@ TEST_F(ReuseTest, AnotherDescriptorOrDeviceLimitBuildsAnew) {
   for (const auto& g : s) EXPECT_LE(g.len, fake::page_size());
   cycle(c, 0, 0);
   EXPECT_EQ(fake::reused_maps(), 2);
+}
+
+// One range maps as a single mapping; the same range again, for the same
+// device key, skips the shim's bounce decision (IODMA_PLAT_MAP_REUSE; the
+// fake fails a reuse of a range never found direct, or found so under
+// another key, or that bounces now). Another range, a bounce, a changed
+// key: decided again.
+TEST_F(ReuseTest, SameSingleRangeSkipsTheBounceDecision) {
+  iodma_cmd* c = cmd();
+  const uint64_t pg = fake::page_size();
+  ASSERT_EQ(iodma_core_cmd_set_md(c, kva_md(0x100000, 4 * pg, xfer::kBidi), 0),
+            0);
+  const std::vector<model::Seg> first = cycle(c, 0, 0);
+  ASSERT_EQ(first.size(), 1u);
+  EXPECT_EQ(fake::single_maps(), 1);
+  EXPECT_EQ(fake::reused_singles(), 0);
+  EXPECT_EQ(cycle(c, 0, 0), first);
+  EXPECT_EQ(fake::reused_singles(), 1);
+  EXPECT_NE(fake::last_map_attrs() & IODMA_PLAT_MAP_REUSE, 0u);
+
+  cycle(c, pg, pg);
+  EXPECT_EQ(fake::reused_singles(), 1) << "another range";
+  cycle(c, 0, 0);
+  EXPECT_EQ(fake::reused_singles(), 1) << "the range the last map was not";
+  EXPECT_EQ(cycle(c, 0, 0), first);
+  EXPECT_EQ(fake::reused_singles(), 2);
+
+  // The driver lowers the mask below the buffer: iodma's copy buffer.
+  dev_.dma_mask = 0xfffff;
+  dev_.cb_phys = 0x10000;
+  dev_.cb_size = 0x10000;
+  ASSERT_EQ(iodma_core_cmd_prepare(c, 0, 0, 0), 0);
+  EXPECT_TRUE(iodma_core_cmd_is_double_buffered(c));
+  ASSERT_EQ(iodma_core_cmd_complete(c, 0), 0);
+  EXPECT_EQ(fake::reused_singles(), 2);
+
+  // Every mapping bounces under swiotlb: never a reuse.
+  dev_.dma_mask = ~0ull;
+  dev_.mode = fake::Mode::kSwiotlb;
+  cycle(c, 0, 0);
+  cycle(c, 0, 0);
+  EXPECT_EQ(fake::reused_singles(), 2);
+
+  // Direct again: a new key, decided once more, then reused.
+  dev_.mode = fake::Mode::kDirect;
+  EXPECT_EQ(cycle(c, 0, 0), first);
+  EXPECT_EQ(fake::reused_singles(), 2);
+  EXPECT_EQ(cycle(c, 0, 0), first);
+  EXPECT_EQ(fake::reused_singles(), 3);
 }
 
 TEST_F(ReuseTest, UserMemoryAndReusableDescriptorsBuildEveryTime) {

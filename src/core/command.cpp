@@ -149,6 +149,7 @@ void Command::set_device(const DeviceInfo& info, const DevKey& key) {
   key_ = key;
   gathered_ = false;  // cut by other limits, maybe for another mapping
   sg_built_ = false;
+  single_direct_ = false;
   lim_.max_len =
       min_of(min_of(info.max_seg_size, info.max_mapping_size), kMaxRange);
   if (lim_.max_len >= page) lim_.max_len = align_down(lim_.max_len, page);
@@ -164,9 +165,9 @@ void Command::set_device(const DeviceInfo& info, const DevKey& key) {
 // every prepare; only when they changed is the device queried again and
 // the spec re-resolved. On error the command keeps its old view.
 int Command::refresh_device() {
+  if (iodma_plat_dev_key_same(dev_, &key_.raw) != 0) return kOk;
   DevKey key;
   iodma_plat_dev_read_key(dev_, &key.raw);
-  if (key == key_) return kOk;
   const DeviceInfo now = query_device(dev_);
   Spec spec;
   int err = Spec::resolve(raw_spec_, now, &spec);
@@ -199,6 +200,7 @@ void Command::set_md_slot(Md* md) {
   md_ = md;
   gathered_ = false;
   sg_built_ = false;
+  single_direct_ = false;
   md_kind_ = md != nullptr ? md->core_kind() : 0;
   md_dir_ = md != nullptr ? static_cast<u32>(md->dir()) : 3;  // DMA_NONE
 }

@@ -20,12 +20,7 @@ using CopyBlock = iodma_plat_cb_block;
 // The device's raw DMA parameters (platform.h): equal keys, equal
 // DeviceInfo.
 struct DevKey {
-  iodma_plat_dev_key raw{};
-  bool operator==(const DevKey& o) const {
-    for (u32 i = 0; i < sizeof(raw.word) / sizeof(raw.word[0]); i++)
-      if (raw.word[i] != o.raw.word[i]) return false;
-    return true;
-  }
+  iodma_plat_dev_key raw{};  // compared by iodma_plat_dev_key_same()
 };
 
 // Invariants:
@@ -213,9 +208,12 @@ class Command {
   // md_ under lim_ while gathered_ (kernel memory only, whose pieces
   // cannot change; set_md_slot() and set_device() forget it), and
   // map_state_ what iodma_plat_map() built for exactly cpu_ while
-  // sg_built_: a prepare of the same range reuses both.
+  // sg_built_: a prepare of the same range reuses both. single_direct_:
+  // iodma_plat_map_single() mapped exactly cpu_ for the same device key
+  // last, without a bounce (so it need not decide that again).
   bool gathered_ = false;
   bool sg_built_ = false;
+  bool single_direct_ = false;
   u64 gather_off_ = 0;
   u64 gather_len_ = 0;
   DevSegList cpu_;       // physical ranges of the prepared range

@@ -60,10 +60,12 @@ struct iodma_plat_range {
 /* Mapping attributes. */
 #define IODMA_PLAT_SKIP_CPU_SYNC 0x1
 /*
- * iodma_plat_map() only: @state still holds what the previous map of it
- * built for exactly these ranges and the same device key (unmapped since):
- * map that again without rebuilding it, as a driver maps an sg_table it
- * built once, and without deciding again what only they decide.
+ * iodma_plat_map(): @state still holds what the previous map of it built
+ * for exactly these ranges and the same device key (unmapped since): map
+ * that again without rebuilding it, as a driver maps an sg_table it built
+ * once, and without deciding again what only they decide.
+ * iodma_plat_map_single(): the previous single mapping, of exactly this
+ * range for the same device key, set *@direct: it does not bounce.
  */
 #define IODMA_PLAT_MAP_REUSE 0x2
 
@@ -102,6 +104,11 @@ struct iodma_plat_dev_key {
 };
 
 void iodma_plat_dev_read_key(void *dev, struct iodma_plat_dev_key *key);
+/*
+ * Whether @dev's key is @key still: what iodma_plat_dev_read_key() would
+ * read, compared where it is read (no copy; the check of every prepare).
+ */
+int iodma_plat_dev_key_same(void *dev, const struct iodma_plat_dev_key *key);
 
 /*
  * Classify [kva, kva + len): IODMA_PLAT_KVA_*. For LINEAR, *phys is the
@@ -180,11 +187,14 @@ void iodma_plat_unmap(void *dev, void *state, int dir, unsigned int attrs);
  * iodma_plat_map() for one physical range, without a scatterlist
  * (dma_map_page_attrs()): the device address in *@dma; the same errors,
  * nothing mapped on error. Unmapped by iodma_plat_unmap_single() with the
- * same @dma, @len and @dir; synced with iodma_plat_sync_range().
+ * same @dma, @len and @dir; synced with iodma_plat_sync_range(). *@direct
+ * (on success): 1 when the device reaches the range itself, no bounce
+ * buffer between (the decision IODMA_PLAT_MAP_REUSE lets it skip next
+ * time), else 0.
  */
 int iodma_plat_map_single(void *dev, unsigned long long phys,
 			  unsigned long long len, int dir, unsigned int attrs,
-			  unsigned long long *dma);
+			  unsigned long long *dma, int *direct);
 void iodma_plat_unmap_single(void *dev, unsigned long long dma,
 			     unsigned long long len, int dir,
 			     unsigned int attrs);

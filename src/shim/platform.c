@@ -248,6 +248,21 @@ void iodma_plat_dev_read_key(void *dev, struct iodma_plat_dev_key *key)
 	key->word[7] = dev_is_dma_coherent(d);
 }
 
+int iodma_plat_dev_key_same(void *dev, const struct iodma_plat_dev_key *key)
+{
+	struct device *d = dev;
+
+	/* The order of iodma_plat_dev_read_key(), the likeliest change first. */
+	return key->word[0] == dma_get_mask(d) &&
+	       key->word[1] == d->bus_dma_limit &&
+	       key->word[2] == d->coherent_dma_mask &&
+	       key->word[3] == dma_get_max_seg_size(d) &&
+	       key->word[4] == dma_get_seg_boundary(d) &&
+	       key->word[5] == (uintptr_t)iommu_get_domain_for_dev(d) &&
+	       key->word[6] == (uintptr_t)get_dma_ops(d) &&
+	       key->word[7] == dev_is_dma_coherent(d);
+}
+
 int iodma_plat_kva_kind(const void *kva, unsigned long long len,
 			unsigned long long *phys)
 {
@@ -492,15 +507,17 @@ void iodma_plat_unmap(void *dev, void *state, int dir, unsigned int attrs)
 
 int iodma_plat_map_single(void *dev, unsigned long long phys,
 			  unsigned long long len, int dir, unsigned int attrs,
-			  unsigned long long *dma)
+			  unsigned long long *dma, int *direct)
 {
 	struct iodma_plat_range range = { .addr = phys, .len = len };
 	dma_addr_t addr;
-	bool bounces;
+	bool bounces = false;
 
 	if (iodma_should_fail())
 		return -ENOMEM;
-	bounces = iodma_direct_bounces(dev, &range, 1);
+	/* A reuse: this range, this device key, found not to bounce before. */
+	if (!(attrs & IODMA_PLAT_MAP_REUSE))
+		bounces = iodma_direct_bounces(dev, &range, 1);
 	if (bounces && !iodma_bounce_reachable(dev))
 		return -EIO;	/* the core may use its own copy buffer */
 	addr = dma_map_page_attrs(dev, pfn_to_page(PHYS_PFN(phys)),
@@ -513,6 +530,7 @@ int iodma_plat_map_single(void *dev, unsigned long long phys,
 	if (dma_mapping_error(dev, addr))
 		return bounces || iodma_dev_translated(dev) ? -ENOMEM : -EIO;
 	*dma = addr;
+	*direct = !bounces;
 	iodma_live_add(IODMA_LIVE_MAPPINGS, 1);
 	return 0;
 }
