@@ -149,7 +149,6 @@ void Command::set_device(const DeviceInfo& info, const DevKey& key) {
   key_ = key;
   gathered_ = false;  // cut by other limits, maybe for another mapping
   sg_built_ = false;
-  single_direct_ = false;
   lim_.max_len =
       min_of(min_of(info.max_seg_size, info.max_mapping_size), kMaxRange);
   if (lim_.max_len >= page) lim_.max_len = align_down(lim_.max_len, page);
@@ -200,7 +199,6 @@ void Command::set_md_slot(Md* md) {
   md_ = md;
   gathered_ = false;
   sg_built_ = false;
-  single_direct_ = false;
   md_kind_ = md != nullptr ? md->core_kind() : 0;
   md_dir_ = md != nullptr ? static_cast<u32>(md->dir()) : 3;  // DMA_NONE
 }

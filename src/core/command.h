@@ -208,12 +208,11 @@ class Command {
   // md_ under lim_ while gathered_ (kernel memory only, whose pieces
   // cannot change; set_md_slot() and set_device() forget it), and
   // map_state_ what iodma_plat_map() built for exactly cpu_ while
-  // sg_built_: a prepare of the same range reuses both. single_direct_:
-  // iodma_plat_map_single() mapped exactly cpu_ for the same device key
-  // last, without a bounce (so it need not decide that again).
+  // sg_built_: a prepare of the same range reuses both. For one range
+  // (iodma_plat_map_single()), sg_built_ says its last mapping, under the
+  // same device key, did not bounce (no need to decide that again).
   bool gathered_ = false;
   bool sg_built_ = false;
-  bool single_direct_ = false;
   u64 gather_off_ = 0;
   u64 gather_len_ = 0;
   DevSegList cpu_;       // physical ranges of the prepared range

@@ -56,7 +56,6 @@ int Command::gather(u64 offset, u64 length) {
   if (gathered_ && offset == gather_off_ && length == gather_len_) return kOk;
   gathered_ = false;
   sg_built_ = false;
-  single_direct_ = false;
   int err = gather_ranges(offset, length);
   if (err != kOk) return err;
   gathered_ = !md_->needs_pin() && md_->kind() != MdKind::kRanges;
@@ -122,13 +121,13 @@ int Command::map_device(u32 flags) {
     // (dma_map_page_attrs()): no scatterlist to fill and walk back.
     unsigned long long dma = 0;
     int direct = 0;
-    const u32 reuse = single_direct_ ? IODMA_PLAT_MAP_REUSE : 0;
-    single_direct_ = false;
+    const u32 reuse = sg_built_ ? IODMA_PLAT_MAP_REUSE : 0;
+    sg_built_ = false;
     int err = iodma_plat_map_single(dev_, cpu_.segs[0].addr, cpu_.segs[0].len,
                                     static_cast<int>(dir_), attrs | reuse, &dma,
                                     &direct);
     if (err != kOk) return err;
-    single_direct_ = direct != 0;
+    sg_built_ = direct != 0;
     dev_segs_.data()[0] = DevSeg{dma, cpu_.segs[0].len};
     mapped_ = true;
     single_ = true;
