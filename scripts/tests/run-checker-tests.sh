@@ -863,13 +863,17 @@ trace_case untraced-transfer "/DEMO|swiotlb|user|65536|from-device/a DEMO|swiotl
 trace_case no-trace "/IODMA-TRACE-BEGIN/,\$d" 1 "0 7" "FAIL t: trace: no trace (IODMA-TRACE-BEGIN missing)" \
 	"FAIL t: transfer 1 (user 1 to-device): not traced"
 
-# check-host.sh in a copy of the tree with stand-ins for cmake, ctest and
-# dpkg-query: a build that fails must fail the stage ("0 1") even though the
-# test binary of an earlier build is still there and would pass; a build
-# that works runs the tests and counts them.
+# check-host.sh in a copy of the tree with stand-ins for cmake, the test
+# binary and dpkg-query: a build that fails must fail the stage ("0 1") even
+# though the test binary of an earlier build is still there and would pass;
+# a build that works runs the tests in two shards and counts them. The
+# stand-in binary lists four tests (A.a, A.b, P/B.c/0, P/B.d) and runs its
+# shard's share (A.a and P/B.c/0 in shard 0, A.b and P/B.d in shard 1); MODE
+# spoils one: a failure, a skip, a crashed shard, a test left out, a test
+# not listed, or a binary that lists nothing.
 host_case() {
-	local name=$1 build_rc=$2 want_rc=$3 counts=$4
-	shift 4
+	local name=$1 build_rc=$2 mode=$3 want_rc=$4 counts=$5
+	shift 5
 	local tree=$tmp/host-$name bin=$tmp/host-$name-bin
 	mkdir -p "$tree/out/host" "$tree/out/results" "$bin"
 	cp -r "$scripts" "$tree/scripts"
@@ -880,23 +884,65 @@ host_case() {
 	cat >"$bin/cmake" <<EOF
 #!/bin/sh
 [ "\$1" = --build ] || exit 0
-echo "md.cpp:281:10: error: simulated"
-exit $build_rc
+if [ $build_rc != 0 ]; then
+	echo "md.cpp:281:10: error: simulated"
+	exit $build_rc
+fi
+cp "$bin/tests" "\$2/iodma_host_tests"
 EOF
-	cat >"$bin/ctest" <<'EOF'
-#!/bin/sh
-printf '<testsuite><testcase name="a" status="run"/><testcase name="b" status="run"/></testsuite>\n' >junit.xml
-echo "2/2 Test #2: b ... Passed"
+	printf '#!/bin/bash\nmode=%s\n' "$mode" >"$bin/tests"
+	cat >>"$bin/tests" <<'EOF'
+if [ "$1" = --gtest_list_tests ]; then
+	[ "$mode" = lists-nothing ] && exit 0
+	printf 'A.\n  a\n  b\nP/B.  # TypeParam = x\n  c/0  # GetParam() = 1\n  d\n'
+	exit 0
+fi
+xml=${2#--gtest_output=xml:}
+tc() { printf '<testcase name="%s" status="%s" result="%s" classname="%s">%s</testcase>\n' "$@"; }
+if [ "$GTEST_SHARD_INDEX" = 0 ] && [ "$mode" = crash ]; then
+	echo '==1==ERROR: AddressSanitizer: simulated'
+	exit 134
+fi
+{
+	echo '<testsuites>'
+	if [ "$GTEST_SHARD_INDEX" = 0 ]; then
+		tc a run completed A ''
+		if [ "$mode" = failure ]; then
+			tc c/0 run completed P/B '<failure message="x"/>'
+		else
+			tc c/0 run completed P/B ''
+		fi
+	else
+		if [ "$mode" = skip ]; then
+			tc b run skipped A '<skipped/>'
+		else
+			tc b run completed A ''
+		fi
+		[ "$mode" = left-out ] || tc d run completed P/B ''
+		[ "$mode" = unlisted ] && tc e run completed P/B ''
+	fi
+	echo '</testsuites>'
+} >"$xml"
+[ "$mode" != failure ] || { echo '[  FAILED  ] P/B.c/0'; exit 1; }
 EOF
 	chmod +x "$bin"/*
-	run "$tmp/host-$name.out" env PATH="$bin:$PATH" "$tree/scripts/check-host.sh"
+	run "$tmp/host-$name.out" env PATH="$bin:$PATH" IODMA_HOST_JOBS=2 "$tree/scripts/check-host.sh"
 	expect_rc "$want_rc"
 	expect_file "$tree/out/results/host" "$counts"
 	expect_out "$@"
 	verdict "check-host: $name"
 }
-host_case build-fails-stale-binary 2 1 "0 1" "host test build failed (exit 2)" "error: simulated"
-host_case build-works 0 0 "2 0" "host: 2 passed, 0 failed"
+host_case build-fails-stale-binary 2 good 1 "0 1" "host test build failed (exit 2)" "error: simulated"
+host_case build-works 0 good 0 "4 0" "host: 4 passed, 0 failed"
+host_case failed-test 0 failure 1 "3 1" "host: 3 passed, 1 failed" \
+	"FAIL host: P/B.c/0: completed (failure)" "[  FAILED  ] P/B.c/0"
+host_case skipped-test 0 skip 1 "3 1" "host: 3 passed, 1 failed" "FAIL host: A.b: skipped"
+host_case crashed-shard 0 crash 1 "2 2" "host: 2 passed, 2 failed" "FAIL host: A.a: no result" \
+	"host test shard 0 of 2 exited 134" "AddressSanitizer: simulated"
+host_case test-left-out 0 left-out 1 "3 1" "host: 3 passed, 1 failed" "FAIL host: P/B.d: no result"
+host_case test-not-listed 0 unlisted 1 "4 1" "host: 4 passed, 1 failed" \
+	"FAIL host: P/B.e: reported, not listed"
+host_case lists-nothing 0 lists-nothing 1 "0 4" "host: 0 passed, 4 failed" "the binary listed no test"
 
 # tidy_key (scripts/lib/common.sh), under which check-static.sh keeps clean
 # clang-tidy results: the same input in two checkouts gives one key; a
