@@ -38,7 +38,7 @@ cc=$KDIR_CC
 command -v ccache >/dev/null && cc="ccache $cc"
 say "building modules for $ARCH_NAME against $kdir in $out"
 set +e
-make -C "$kdir" M="$out" "${KDIR_MAKE[@]}" CC="$cc" -j"$(nproc)" modules "$@" 2>&1 | tee "$out/build.log"
+make -C "$kdir" M="$out" "${KDIR_MAKE[@]}" CC="$cc" -j"$(host_jobs)" modules "$@" 2>&1 | tee "$out/build.log"
 rc=${PIPESTATUS[0]}
 set -e
 [ "$rc" -eq 0 ] || die "module build failed (see $out/build.log)"

@@ -79,7 +79,7 @@ PY
 }
 
 # tidy_start FILE LOG FLAG...: clang-tidy on FILE in the background, its
-# output in LOG and its exit status in LOG.rc; at most one job per CPU.
+# output in LOG and its exit status in LOG.rc; at most host_jobs at once.
 # A clean result is kept in $IODMA_CACHE/tidy under tidy_key, and a file
 # with that key again is not checked again (only clean results are kept;
 # the canary never is). TIDY_NO_CACHE=1 checks everything.
@@ -94,7 +94,7 @@ tidy_start() {
 		echo 0 >"$log.rc"
 		return
 	fi
-	while [ "$(jobs -rp | wc -l)" -ge "$(nproc)" ]; do wait -n || true; done
+	while [ "$(jobs -rp | wc -l)" -ge "$(host_jobs)" ]; do wait -n || true; done
 	(
 		r=0
 		clang-tidy --quiet --config-file="$top/.clang-tidy" "$file" -- "$@" \

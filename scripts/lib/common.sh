@@ -49,6 +49,19 @@ guest_slot() {
 	done
 }
 
+# host_jobs: how many compile or check jobs a host stage runs at once: the
+# cores, or IODMA_HOST_JOBS (make check runs its host stages with one job,
+# each holding a guest slot: scripts/check-all.sh).
+host_jobs() {
+	local n=${IODMA_HOST_JOBS:-}
+	if [ -z "$n" ]; then
+		nproc
+		return
+	fi
+	[[ $n =~ ^[1-9][0-9]*$ ]] || die "IODMA_HOST_JOBS must be a number, not '$n'"
+	echo "$n"
+}
+
 # need_pkgs PKG...: install the Debian packages that are missing.
 need_pkgs() {
 	local missing=() p
