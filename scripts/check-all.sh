@@ -5,11 +5,12 @@
 # the stages left cores idle for a third of the run. The guests of every
 # lane share the cores, one per core at a time (IODMA_SLOTS below), and
 # every host stage takes one of those slots (HOST_STAGES below).
-#   guests: kunit (it builds every test kernel first)
-#   demo:   demo, trace, nvme, install, dkms (a test kernel that kunit is
-#           still building is waited for: build-test-kernel.sh's lock)
-#   host:   style, docs, checkers, core-object, host, fuzz, static (last:
-#           sparse needs the 6.12 test kernel)
+#   one lane: style, docs, checkers, core-object, host, fuzz, static (last:
+#             sparse needs the 6.12 test kernel)
+#   then every lane, as it becomes free, the next of: kunit (it builds
+#   every test kernel first), demo and trace, nvme, dkms, install (a test
+#   kernel that kunit is still building is waited for:
+#   build-test-kernel.sh's lock)
 # Each stage's output goes to out/logs/<stage>.log and is printed whole when
 # the stage ends, so that stages never interleave. Every stage runs even when
 # an earlier one fails; a stage that leaves no result in out/results counts
@@ -95,16 +96,35 @@ run_stage() {
 	) 6>>"$logs/.print"
 }
 
-lane() {
-	local s
-	for s in "$@"; do run_stage "$s"; done
+# The work: the host stages in a lane of their own, and chains of stages
+# (a chain's stages one after the other: trace reads the demo's logs)
+# that each lane takes in this order as it becomes free. Fixed lanes left
+# the demo lane (demo, trace, nvme, install, dkms: 1 300 s in a warm run)
+# running alone for minutes after the others had finished.
+host_lane="style docs checkers core-object host fuzz static"
+chains=("kunit" "demo trace" "nvme" "dkms" "install")
+
+# next_chain: print the next chain nobody has taken (nothing when none is
+# left); $logs/.next holds its index, under a lock.
+next_chain() {
+	local i
+	exec 8>>"$logs/.next.lock"
+	flock 8
+	i=$(cat "$logs/.next" 2>/dev/null || echo 0)
+	echo $((i + 1)) >"$logs/.next"
+	exec 8>&-
+	[ "$i" -ge "${#chains[@]}" ] || echo "${chains[$i]}"
 }
 
-lanes=(
-	"kunit"
-	"demo trace nvme install dkms"
-	"style docs checkers core-object host fuzz static"
-)
+# lane STAGE...: run these stages, then chains until none is left.
+lane() {
+	local s chain
+	for s in "$@"; do run_stage "$s"; done
+	while chain=$(next_chain) && [ -n "$chain" ]; do
+		for s in $chain; do run_stage "$s"; done
+	done
+}
+
 start=$(date +%s)
 # A line every five minutes while stages run: their own output waits for
 # their end, and a cold kunit stage builds kernels for most of an hour.
@@ -116,16 +136,18 @@ start=$(date +%s)
 	done
 ) &
 beat=$!
+rm -f "$logs/.next"
 if [ "${IODMA_LANES:-3}" = 1 ]; then
-	# shellcheck disable=SC2086 # the lanes are lists of stage names
-	lane ${lanes[2]} ${lanes[0]} ${lanes[1]}
+	# shellcheck disable=SC2086 # a list of stage names
+	lane $host_lane
 else
-	lane_pids=()
-	for l in "${lanes[@]}"; do
-		# shellcheck disable=SC2086
-		lane $l &
-		lane_pids+=($!)
-	done
+	# shellcheck disable=SC2086
+	lane $host_lane &
+	lane_pids=($!)
+	lane &
+	lane_pids+=($!)
+	lane &
+	lane_pids+=($!)
 	wait "${lane_pids[@]}"
 fi
 kill "$beat" 2>/dev/null
