@@ -32,6 +32,7 @@
 set -euo pipefail
 . "$(dirname "$0")/lib/common.sh"
 . "$(dirname "$0")/lib/kernels.sh"
+. "$(dirname "$0")/lib/qemu-configs.sh"
 need_pkgs qemu-system-x86 busybox-static cpio gcc libc6-dev rsync python3
 
 line='' mode=test bench=''
@@ -49,6 +50,11 @@ lines=("${line:-${IODMA_KERNELS[0]}}")
 # line_configs LINE: the configurations to boot on LINE.
 line_configs() {
 	if [ "${#cli_configs[@]}" -gt 0 ]; then
+		# Only on lines the sample runs on (today x86_64's).
+		if [ "$mode" = test ]; then
+			kernel_row "$1"
+			[ -n "$KERNEL_NVME" ] || return 0
+		fi
 		echo "${cli_configs[*]}"
 	elif [ -n "$bench" ]; then
 		echo direct iommu-strict
@@ -60,6 +66,11 @@ line_configs() {
 	fi
 }
 cli_configs=("$@")
+# A kernel line or a typo given as a configuration stops here, by name.
+for c in "${cli_configs[@]}"; do
+	(qemu_config "$c" x86_64) >/dev/null 2>&1 ||
+		die "unknown configuration '$c': samples/nvme boots x86_64's (${IODMA_CONFIGS[*]}); --kernel LINE picks a kernel line"
+done
 
 top=$IODMA_TOP/out/nvme-$mode${bench:+-bench}
 results=$IODMA_TOP/out/results

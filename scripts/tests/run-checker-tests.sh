@@ -708,6 +708,14 @@ nvme_case nothing-run "$all" - - - - 1 "0 12" \
 	"FAIL 6.12/direct: kernel not clean: no console output" \
 	"FAIL 6.12/direct: kernel not clean: no QEMU exit status"
 
+# check-nvme.sh given a kernel line where a configuration goes: it must stop
+# at once, by name, before it builds or boots anything.
+run "$tmp/nvme-line-as-config.out" "$scripts/check-nvme.sh" 6.12
+expect_rc 1
+expect_out "unknown configuration '6.12'" "--kernel LINE picks a kernel line"
+expect_no "booting" "building"
+verdict "check-nvme: a kernel line given as a configuration"
+
 # sparse_case NAME LOG STATUS RC COUNTS TEXT...
 # scripts/sparse-report.py on a crafted `make C=2` log
 # (scripts/tests/static/, "-": none) of a build that exited STATUS.
