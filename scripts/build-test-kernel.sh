@@ -5,10 +5,14 @@
 # linux-source-<line> with allnoconfig + its architecture's base fragment
 # (scripts/kernel/test-kernel.config on x86_64) + the line's own fragment,
 # for the line's architecture (cross-compiled where the row names a cross
-# prefix). Prints the build directory (usable as KDIR) on stdout.
+# prefix), the source carrying scripts/kernel/patches/*.patch (in name
+# order; each says why in its header). Prints the build directory (usable
+# as KDIR) on stdout.
 #
-# Cache: $IODMA_CACHE/kernel/<source version>-<hash of the fragments and the
-# compiler>/ (default ~/.cache/iodma), compiled through ccache in
+# Cache: $IODMA_CACHE/kernel/<source version>-<hash of the fragments, the
+# patches and the compiler>/ (default ~/.cache/iodma); the unpacked
+# source in $IODMA_CACHE/src/<source version>/ records the patch set it
+# carries and is unpacked again for another; compiled through ccache in
 # $IODMA_CACHE/ccache. A missing or incomplete cache entry is rebuilt from
 # nothing; concurrent callers wait for one build (flock).
 set -euo pipefail
@@ -27,7 +31,13 @@ done
 srcver=$(dpkg-query -W -f='${Version}' "$KERNEL_SOURCE")
 tarball=/usr/src/$KERNEL_SOURCE.tar.xz
 [ -f "$tarball" ] || die "$tarball missing (package $KERNEL_SOURCE)"
-cchash=$( (cat "${fragments[@]}"; "${ARCH_CROSS}gcc" --version | head -1) | sha256sum | cut -c1-12)
+patches=()
+for p in "$IODMA_TOP"/scripts/kernel/patches/*.patch; do
+	[ ! -e "$p" ] || patches+=("$p")
+done
+phash=$(cat "${patches[@]}" </dev/null | sha256sum | cut -c1-12)
+cchash=$( (cat "${fragments[@]}" "${patches[@]}"; "${ARCH_CROSS}gcc" --version | head -1) |
+	sha256sum | cut -c1-12)
 key="${srcver//[^A-Za-z0-9.+-]/_}-$cchash"
 src=$IODMA_CACHE/src/$srcver/$KERNEL_SOURCE
 out=$IODMA_CACHE/kernel/$key
@@ -53,12 +63,27 @@ if cached; then
 	exit 0
 fi
 
-if [ ! -f "$src/.unpacked" ]; then
-	say "unpacking $tarball ($srcver)"
-	rm -rf "$IODMA_CACHE/src/$srcver"
-	mkdir -p "$IODMA_CACHE/src/$srcver"
-	tar -C "$IODMA_CACHE/src/$srcver" -xf "$tarball"
-	touch "$src/.unpacked"
+# One unpacked source serves every line of its version (6.12 x86_64 and
+# arm64): unpacking takes it exclusively, a build holds it shared until
+# its end. .unpacked holds the hash of the patch set applied.
+mkdir -p "$IODMA_CACHE/src"
+exec 6>"$IODMA_CACHE/src/.lock-$srcver"
+flock -s 6
+if [ "$(cat "$src/.unpacked" 2>/dev/null)" != "$phash" ]; then
+	flock 6
+	if [ "$(cat "$src/.unpacked" 2>/dev/null)" != "$phash" ]; then
+		say "unpacking $tarball ($srcver)"
+		rm -rf "$IODMA_CACHE/src/$srcver"
+		mkdir -p "$IODMA_CACHE/src/$srcver"
+		tar -C "$IODMA_CACHE/src/$srcver" -xf "$tarball"
+		for p in "${patches[@]}"; do
+			say "patching $srcver: ${p##*/}"
+			patch -s -p1 -N -d "$src" <"$p" >&2 ||
+				die "${p##*/} does not apply to $srcver"
+		done
+		echo "$phash" >"$src/.unpacked"
+	fi
+	flock -s 6
 fi
 
 say "configuring test kernel $KERNEL_LINE in $out"

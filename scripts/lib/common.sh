@@ -107,7 +107,7 @@ apt_unlock() {
 
 # Packages every kernel-side job needs.
 KERNEL_BUILD_PKGS=(gcc g++ make bc bison flex libelf-dev libssl-dev kmod cpio
-	xz-utils python3 rsync ccache dwarves)
+	xz-utils python3 rsync ccache dwarves patch)
 
 # kernel_tools: print the directory holding the kernel's checkpatch.pl and
 # kernel-doc (scripts/ below it), extracted once per linux-source-6.12
