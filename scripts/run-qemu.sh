@@ -72,6 +72,20 @@ accel=${IODMA_ACCEL:-tcg}
 say "qemu [$cfg]: -accel $accel ${QEMU_ARGS[*]} / $KERNEL_ARGS"
 guest_slot
 [ "$GUEST_SLOT_WAITED" = 0 ] || say "qemu [$cfg]: waited $GUEST_SLOT_WAITED s for a guest slot"
+# A guest left only to wait (init's pause before its last kmemleak scan,
+# scripts/qemu/init) says IODMA-IDLE on its console: its slot goes back
+# to the lanes for the rest of the run (a KUnit guest idles 3-5 of its
+# 30-40 s there, and the scan after the pause is short). The watcher
+# ends with the run; its tail does not hold the slot's lock.
+watcher=
+if [ "$GUEST_SLOT_HELD" = 1 ]; then
+	(
+		while IFS= read -r line; do
+			case $line in *IODMA-IDLE*) flock -u 7; exit 0 ;; esac
+		done < <(exec 7>&-; exec tail -n +1 -F --pid=$$ "$logdir/console.log" 2>/dev/null)
+	) &
+	watcher=$!
+fi
 start=$(date +%s)
 set +e
 # shellcheck disable=SC2086 # IODMA_QEMU_EXTRA is a list of words
@@ -84,6 +98,10 @@ timeout --foreground -k 10 "$tmo" "$ARCH_QEMU" -accel "$accel" \
 	-chardev "file,id=ktap,path=$logdir/ktap.log" "${QEMU_KTAP[@]}" \
 	</dev/null >>"$logdir/qemu.log" 2>&1
 rc=$?
+if [ -n "$watcher" ]; then
+	kill "$watcher" 2>/dev/null
+	wait "$watcher" 2>/dev/null
+fi
 set -e
 echo "$rc" >"$logdir/qemu.exit"
 # The CPU time QEMU used (this script's children: timeout and QEMU), the

@@ -29,10 +29,11 @@ die() { printf 'ERROR: %s\n' "$*" >&2; exit 1; }
 # makes each slower (a 6.12 KUnit run: 53 CPU-seconds alone, 104-161
 # among eight guests and the host stages), so make check's lanes share
 # the cores this way. Sets GUEST_SLOT_WAITED to the seconds it waited
-# (0: a slot was free at once).
+# (0: a slot was free at once) and GUEST_SLOT_HELD to 1 when it holds a
+# slot (on file descriptor 7; `flock -u 7` gives it back early).
 guest_slot() {
 	local n=${IODMA_SLOTS:-} dir=${IODMA_SLOTS_DIR:-} i t0
-	GUEST_SLOT_WAITED=0
+	GUEST_SLOT_WAITED=0 GUEST_SLOT_HELD=0
 	[ -n "$n" ] && [ "$n" != 0 ] || return 0
 	[[ $n =~ ^[1-9][0-9]*$ ]] || die "IODMA_SLOTS must be a number, not '$n'"
 	[ -n "$dir" ] || die "IODMA_SLOTS is set but IODMA_SLOTS_DIR is not"
@@ -41,7 +42,10 @@ guest_slot() {
 	while :; do
 		for ((i = 0; i < n; i++)); do
 			exec 7>"$dir/slot$i"
-			flock -n 7 && return 0
+			if flock -n 7; then
+				GUEST_SLOT_HELD=1
+				return 0
+			fi
 			exec 7>&-
 		done
 		sleep 1

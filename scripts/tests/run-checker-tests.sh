@@ -447,7 +447,21 @@ verdict "check-kunit --no-run: expected skips listed in out/results/kunit-skips"
 mkdir -p "$tmp/fakebin"
 printf '#!/bin/sh\necho "install ok installed"\n' >"$tmp/fakebin/dpkg-query"
 # shellcheck disable=SC2016 # expanded by the fake QEMU, not here
-printf '#!/bin/sh\nsleep "${FAKE_QEMU_SLEEP:-0}"\nexit "${FAKE_QEMU_EXIT:-0}"\n' >"$tmp/fakebin/qemu-system-x86_64"
+# The stand-in QEMU: if FAKE_QEMU_IDLE is 1, says IODMA-IDLE on its
+# console first (the first -serial file:PATH; the second serial port is
+# the KTAP chardev), as init does before its pause; sleeps
+# FAKE_QEMU_SLEEP seconds, exits FAKE_QEMU_EXIT.
+cat >"$tmp/fakebin/qemu-system-x86_64" <<'EOF'
+#!/bin/sh
+con=
+while [ $# -gt 0 ]; do
+	case $1 in -serial) [ -n "$con" ] || con=${2#file:} ;; esac
+	shift
+done
+[ "${FAKE_QEMU_IDLE:-0}" = 0 ] || echo "IODMA-IDLE 5 s" >>"${con:-/dev/null}"
+sleep "${FAKE_QEMU_SLEEP:-0}"
+exit "${FAKE_QEMU_EXIT:-0}"
+EOF
 chmod +x "$tmp/fakebin"/*
 qemu_case() {
 	local name=$1 status=$2 d=$tmp/qemu-$1 o
@@ -504,6 +518,42 @@ slot_case() {
 }
 slot_case one-slot-one-at-a-time 1 1
 slot_case two-slots-both-at-once 2 0
+
+# One slot; the first guest says IODMA-IDLE at once and then runs 5 s
+# more, the second starts once the first has its slot: the second must
+# get the slot and end first (without the handover it would wait for the
+# whole first run).
+idle_case() {
+	local d=$tmp/slot-idle i t pids=()
+	mkdir -p "$d"
+	for i in 1 2; do
+		if [ "$i" = 2 ]; then
+			for t in $(seq 50); do
+				[ -e "$d/run1/console.log" ] && break
+				sleep 0.1
+			done
+		fi
+		(
+			env PATH="$tmp/fakebin:$PATH" FAKE_QEMU_SLEEP=$((i == 1 ? 5 : 0)) \
+				FAKE_QEMU_IDLE=$((i == 1)) IODMA_SLOTS=1 IODMA_SLOTS_DIR="$d/slots" \
+				"$scripts/run-qemu.sh" direct "$tmp/bzImage" "$tmp/initrd" \
+				"$d/run$i" iodma 30 >"$d/out$i" 2>&1
+			echo "$?" >"$d/rc$i"
+			date +%s.%N >"$d/end$i"
+		) &
+		pids+=($!)
+	done
+	wait "${pids[@]}"
+	log=$d/out1
+	rc=$(cat "$d/rc1" "$d/rc2" | sort -u | tr -d '\n')
+	expect_rc 0
+	grep -q 'waited [0-9]* s for a guest slot' "$d/out2" ||
+		why+=("the second guest did not wait for the slot")
+	awk -v a="$(cat "$d/end2")" -v b="$(cat "$d/end1")" 'BEGIN { exit !(a < b) }' ||
+		why+=("the second guest did not end first: the idle guest kept its slot")
+	verdict "run-qemu: idle-guest-gives-back-its-slot"
+}
+idle_case
 
 # summary_case NAME RC LAST FAIL_TEXT STAGE=CONTENT... (CONTENT "-": no file)
 summary_case() {
