@@ -25,6 +25,9 @@ logs=$out/logs
 # Every lane's guests share the cores: at most one per core at a time
 # (guest_slot in scripts/lib/common.sh; IODMA_SLOTS=0: no limit).
 export IODMA_SLOTS=${IODMA_SLOTS:-$(nproc)} IODMA_SLOTS_DIR=$out/slots
+# Module builds through ccache under a path that every checkout shares
+# (scripts/build-modules.sh): a fresh clone's builds hit the cache.
+export IODMA_BUILD_LINKS=${IODMA_BUILD_LINKS:-1}
 rm -rf "$out/results" "$logs"
 mkdir -p "$out/results" "$logs"
 : >"$logs/.print"

@@ -21,6 +21,9 @@
 set -euo pipefail
 . "$(dirname "$0")/lib/common.sh"
 need_pkgs make kmod binutils rsync
+# make install builds as a user's does: in its own directory, under its
+# own path (not through make check's shared build links).
+unset IODMA_BUILD_LINKS
 
 line=${1:-6.12}
 results=$IODMA_TOP/out/results
