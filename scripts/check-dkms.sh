@@ -28,7 +28,7 @@
 # shellcheck disable=SC2317
 set -euo pipefail
 . "$(dirname "$0")/lib/common.sh"
-need_pkgs dpkg-dev debhelper dh-dkms dkms fakeroot openssl kmod rsync
+need_pkgs dpkg-dev debhelper dh-dkms dkms fakeroot openssl kmod rsync ccache
 
 lines=("$@")
 [ ${#lines[@]} -gt 0 ] || lines=(6.12 6.1)
@@ -114,7 +114,18 @@ check "package: Depends dkms, g++-12; dh_dkms scripts; dkms.conf $ver; the tree'
 # ---- a private DKMS: nothing in /var/lib/dkms, /lib/modules or /usr/src.
 # Debian's DKMS signs what it builds with a MOK key it generates once; here
 # the key is a throwaway one in the private tree.
-tree=$out/dkms
+# The DKMS tree (where DKMS builds) lies in the cache directory under a
+# path every checkout shares, held (a lock) for the stage, and the builds
+# find ccache first in PATH (Debian's /usr/lib/ccache, as on a machine
+# with ccache installed): DKMS builds in <tree>/iodma/<version>/build,
+# Kbuild writes that path into each compile command and ccache keys on
+# it, so under the checkout's own path a fresh clone compiled both
+# kernels' builds again. dkms.conf's CC= is unchanged.
+tree=$IODMA_CACHE/dkms-tree
+mkdir -p "$tree"
+exec 4>"$tree.lock"
+flock 4
+rm -rf "$tree"
 itree=$out/installed/lib/modules
 mkdir -p "$tree" "$itree"
 export mok_signing_key=$out/mok.key mok_certificate=$out/mok.pub
@@ -128,6 +139,8 @@ else
 fi
 
 # The kernels whose DKMS install passed: LINE=RELEASE.
+ccache_path=$PATH
+[ ! -d /usr/lib/ccache ] || ccache_path=/usr/lib/ccache:$PATH
 demo_lines=()
 for line in "${lines[@]}"; do
 	{ read -r kdir; read -r _; } < <("$IODMA_TOP/scripts/stock-kernel.sh" "$line")
@@ -137,7 +150,8 @@ for line in "${lines[@]}"; do
 	log=$out/dkms-build-$line.log
 	say "dkms build iodma/$ver -k $rel (headers $kdir)"
 	built=false
-	if sign_file=$kdir/scripts/sign-file dkms build -m iodma -v "$ver" -k "$rel" \
+	if PATH=$ccache_path CCACHE_DIR=$IODMA_CACHE/ccache sign_file=$kdir/scripts/sign-file \
+		dkms build -m iodma -v "$ver" -k "$rel" \
 		--kernelsourcedir "$kdir" "${dk[@]}" >"$log" 2>&1; then
 		built=true
 	fi
