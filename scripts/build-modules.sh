@@ -46,8 +46,9 @@ cc=$KDIR_CC
 # it is held (a lock) for the build, and products reach OUTDIR through
 # it. A user's `make` builds with its own path.
 mod=$out
-command -v ccache >/dev/null && cc="ccache $cc"
-if [ "${IODMA_BUILD_LINKS:-0}" = 1 ] && command -v ccache >/dev/null; then
+ccache=$(command -v ccache || true)
+[ -z "$ccache" ] || cc="ccache $cc"
+if [ "${IODMA_BUILD_LINKS:-0}" = 1 ] && [ -n "$ccache" ]; then
 	export CCACHE_DIR=$IODMA_CACHE/ccache
 	links=$IODMA_CACHE/build-links
 	key=$(printf '%s\n%s\n' "${out#"$IODMA_TOP"/}" "$kdir" | sha256sum | cut -c1-16)
