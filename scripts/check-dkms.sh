@@ -121,7 +121,12 @@ check "package: Depends dkms, g++-12; dh_dkms scripts; dkms.conf $ver; the tree'
 # Kbuild writes that path into each compile command and ccache keys on
 # it, so under the checkout's own path a fresh clone compiled both
 # kernels' builds again. dkms.conf's CC= is unchanged.
-tree=$IODMA_CACHE/dkms-tree
+# The path is resolved: DKMS decides "installed" by comparing
+# `readlink -f` of its kernel-<release>-<arch> link with the tree path as
+# given, so under a cache directory reached through a symlink (CI's) `dkms
+# remove --all` took every build for uninstalled and left the links and the
+# installed modules behind.
+tree=$(realpath -m "$IODMA_CACHE/dkms-tree")
 mkdir -p "$tree"
 exec 4>"$tree.lock"
 flock 4
