@@ -412,6 +412,82 @@ static void xfer_same_range_again_test(struct kunit *test)
 }
 
 /*
+ * Two buffers of one allocation that meet inside a cacheline, each the
+ * memory of its own command, as a driver places a small status word in
+ * front of a data buffer, or as the block layer splits a dword-aligned
+ * direct I/O into two requests: [line, line + 4) and [line + 4, + 512),
+ * both from the device. Where DMA needs no cacheline alignment
+ * (dma_get_cache_alignment() below a line: x86, coherent) both are
+ * prepared and in flight at once, each mapped directly (no copy buffer),
+ * and each receives exactly what the device wrote into it, the bytes
+ * around them untouched. Where it does (arm64, whatever the device), one
+ * mapping's cache maintenance may reach the other's bytes and the DMA API
+ * forbids such overlapping from-device mappings (DMA-API debug reports
+ * them), so there the two transfers run one after the other.
+ */
+static void xfer_shared_cacheline_test(struct kunit *test)
+{
+	static const size_t len[2] = { 4, 512 };
+	const size_t n = 4 * L1_CACHE_BYTES + 512;
+	struct device *dev = iodma_kunit_edu_dev(test);
+	struct iodma_spec spec = { .format = IODMA_FMT_HOST64 };
+	struct seglist *sl = kunit_kzalloc(test, 2 * sizeof(*sl), GFP_KERNEL);
+	u8 *buf = kunit_kmalloc(test, n, GFP_KERNEL);
+	bool together = dma_get_cache_alignment() < L1_CACHE_BYTES;
+	struct iodma_cmd *cmd[2];
+	size_t off[2], i;
+	unsigned int k;
+
+	KUNIT_ASSERT_NOT_NULL(test, sl);
+	KUNIT_ASSERT_NOT_NULL(test, buf);
+	KUNIT_ASSERT_EQ(test, 0, kunit_add_action_or_reset(test, restore_masks, dev));
+	KUNIT_ASSERT_EQ(test, 0, dma_set_mask_and_coherent(dev, DMA_BIT_MASK(64)));
+	memset(buf, 0x5a, n);
+	off[0] = PTR_ALIGN(buf + 1, L1_CACHE_BYTES) - buf;
+	off[1] = off[0] + len[0];
+	for (k = 0; k < 2; k++) {
+		struct iodma_md *md = iodma_md_from_kva(buf + off[k], len[k],
+							DMA_FROM_DEVICE,
+							GFP_KERNEL);
+
+		KUNIT_ASSERT_NOT_ERR_OR_NULL(test, md);
+		cmd[k] = iodma_cmd_create(dev, &spec, 0, GFP_KERNEL);
+		KUNIT_ASSERT_NOT_ERR_OR_NULL(test, cmd[k]);
+		KUNIT_EXPECT_EQ(test, 0, iodma_cmd_set_md(cmd[k], md, false));
+		iodma_md_put(md);
+	}
+	for (k = 0; k < 2; k++) {
+		KUNIT_ASSERT_EQ(test, 0, iodma_cmd_prepare(cmd[k], 0, 0, 0));
+		KUNIT_EXPECT_FALSE(test, iodma_cmd_is_double_buffered(cmd[k]));
+		gen_all(test, cmd[k], &sl[k], len[k]);
+		if (!together) {
+			device_writes(test, dev, &sl[k], 20 + k);
+			KUNIT_EXPECT_EQ(test, 0, iodma_cmd_complete(cmd[k], 0));
+		}
+	}
+	/* Both in flight: the device writes both, the second one first. */
+	for (k = 2; together && k-- > 0;)
+		device_writes(test, dev, &sl[k], 20 + k);
+	for (k = 2; together && k-- > 0;)
+		KUNIT_EXPECT_EQ(test, 0, iodma_cmd_complete(cmd[k], 0));
+	for (k = 0; k < 2; k++) {
+		for (i = 0; i < len[k]; i++)
+			if (buf[off[k] + i] != pat(i, 20 + k))
+				break;
+		KUNIT_EXPECT_EQ_MSG(test, i, len[k],
+				    "buffer %u: a wrong byte at %zu", k, i);
+		iodma_cmd_destroy(cmd[k]);
+	}
+	for (i = 0; i < n; i++)
+		if ((i < off[0] || i >= off[1] + len[1]) && buf[i] != 0x5a)
+			break;
+	KUNIT_EXPECT_EQ_MSG(test, i, n,
+			    "a byte around the buffers changed at %zu", i);
+	kunit_info(test, "shared-cacheline %s\n",
+		   together ? "together" : "one after the other");
+}
+
+/*
  * A page at or above @floor (physical): allocate pages until one is (a
  * fresh guest hands out low memory first), then free the others.
  */
@@ -734,6 +810,7 @@ static struct kunit_case iodma_xfer_cases[] = {
 	KUNIT_CASE(xfer_destroy_prepared_test),
 	KUNIT_CASE(xfer_swiotlb_exhaustion_test),
 	KUNIT_CASE(xfer_same_range_again_test),
+	KUNIT_CASE(xfer_shared_cacheline_test),
 	{}
 };
 
