@@ -148,7 +148,7 @@ void Command::set_device(const DeviceInfo& info, const DevKey& key) {
   info_ = info;
   key_ = key;
   gathered_ = false;  // cut by other limits, maybe for another mapping
-  sg_built_ = false;
+  map_reusable_ = false;
   lim_.max_len =
       min_of(min_of(info.max_seg_size, info.max_mapping_size), kMaxRange);
   if (lim_.max_len >= page) lim_.max_len = align_down(lim_.max_len, page);
@@ -198,7 +198,7 @@ void Command::state(iodma_core_cmd_state* out) const {
 void Command::set_md_slot(Md* md) {
   md_ = md;
   gathered_ = false;
-  sg_built_ = false;
+  map_reusable_ = false;
   md_kind_ = md != nullptr ? md->core_kind() : 0;
   md_dir_ = md != nullptr ? static_cast<u32>(md->dir()) : 3;  // DMA_NONE
 }

@@ -206,13 +206,14 @@ class Command {
   bool stride_ = false;
   // cpu_ holds the ranges of [gather_off_, gather_off_ + gather_len_) of
   // md_ under lim_ while gathered_ (kernel memory only, whose pieces
-  // cannot change; set_md_slot() and set_device() forget it), and
-  // map_state_ what iodma_plat_map() built for exactly cpu_ while
-  // sg_built_: a prepare of the same range reuses both. For one range
-  // (iodma_plat_map_single()), sg_built_ says its last mapping, under the
-  // same device key, did not bounce (no need to decide that again).
+  // cannot change; set_md_slot() and set_device() forget it).
+  // map_reusable_: the next map of exactly cpu_ may pass
+  // IODMA_PLAT_MAP_REUSE. For several ranges, map_state_ holds the
+  // scatterlist iodma_plat_map() built for them; for one range
+  // (iodma_plat_map_single()), its last mapping, under the same device
+  // key, did not bounce (no need to decide that again).
   bool gathered_ = false;
-  bool sg_built_ = false;
+  bool map_reusable_ = false;
   u64 gather_off_ = 0;
   u64 gather_len_ = 0;
   DevSegList cpu_;       // physical ranges of the prepared range

@@ -55,7 +55,7 @@ int Command::gather(u64 offset, u64 length) {
   // cpu_ still lists it (as a driver keeps an sg_table it built once).
   if (gathered_ && offset == gather_off_ && length == gather_len_) return kOk;
   gathered_ = false;
-  sg_built_ = false;
+  map_reusable_ = false;
   int err = gather_ranges(offset, length);
   if (err != kOk) return err;
   gathered_ = !md_->needs_pin() && md_->kind() != MdKind::kRanges;
@@ -121,13 +121,13 @@ int Command::map_device(u32 flags) {
     // (dma_map_page_attrs()): no scatterlist to fill and walk back.
     unsigned long long dma = 0;
     int direct = 0;
-    const u32 reuse = sg_built_ ? IODMA_PLAT_MAP_REUSE : 0;
-    sg_built_ = false;
+    const u32 reuse = map_reusable_ ? IODMA_PLAT_MAP_REUSE : 0;
+    map_reusable_ = false;
     int err = iodma_plat_map_single(dev_, cpu_.segs[0].addr, cpu_.segs[0].len,
                                     static_cast<int>(dir_), attrs | reuse, &dma,
                                     &direct);
     if (err != kOk) return err;
-    sg_built_ = direct != 0;
+    map_reusable_ = direct != 0;
     dev_segs_.data()[0] = DevSeg{dma, cpu_.segs[0].len};
     mapped_ = true;
     single_ = true;
@@ -139,13 +139,13 @@ int Command::map_device(u32 flags) {
   if (state > kU32Max || !map_state_.reserve(static_cast<u32>(state), gfp_))
     return kENOMEM;
   unsigned int nout = 0;
-  const u32 reuse = sg_built_ ? IODMA_PLAT_MAP_REUSE : 0;
-  sg_built_ = false;
+  const u32 reuse = map_reusable_ ? IODMA_PLAT_MAP_REUSE : 0;
+  map_reusable_ = false;
   int err = iodma_plat_map(dev_, map_state_.data(), cpu_.segs, n,
                            static_cast<int>(dir_), attrs | reuse,
                            dev_segs_.data(), &nout);
   if (err != kOk) return err;
-  sg_built_ = true;
+  map_reusable_ = true;
   if (nout == 0 || nout > n) {
     iodma_plat_unmap(dev_, map_state_.data(), static_cast<int>(dir_),
                      IODMA_PLAT_SKIP_CPU_SYNC);
