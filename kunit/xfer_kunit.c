@@ -465,11 +465,13 @@ static void xfer_shared_cacheline_test(struct kunit *test)
 			KUNIT_EXPECT_EQ(test, 0, iodma_cmd_complete(cmd[k], 0));
 		}
 	}
-	/* Both in flight: the device writes both, the second one first. */
-	for (k = 2; together && k-- > 0;)
-		device_writes(test, dev, &sl[k], 20 + k);
-	for (k = 2; together && k-- > 0;)
-		KUNIT_EXPECT_EQ(test, 0, iodma_cmd_complete(cmd[k], 0));
+	if (together) {
+		/* Both in flight: the device writes the second one first. */
+		device_writes(test, dev, &sl[1], 21);
+		device_writes(test, dev, &sl[0], 20);
+		KUNIT_EXPECT_EQ(test, 0, iodma_cmd_complete(cmd[1], 0));
+		KUNIT_EXPECT_EQ(test, 0, iodma_cmd_complete(cmd[0], 0));
+	}
 	for (k = 0; k < 2; k++) {
 		for (i = 0; i < len[k]; i++)
 			if (buf[off[k] + i] != pat(i, 20 + k))
