@@ -319,7 +319,8 @@ out_unpin:
  * the buffer), dma_unmap_single() of each piece.
  */
 #define MAX_PIECES	64
-static bool best_single(struct buf *b, struct descs *d, struct phases *p)
+static __always_inline bool best_single_run(struct buf *b, struct descs *d,
+					    struct phases *p, const bool timed)
 {
 	struct device *dev = b->dev;
 	size_t piece = min(b->size, dma_max_mapping_size(dev));
@@ -327,19 +328,21 @@ static bool best_single(struct buf *b, struct descs *d, struct phases *p)
 	u64 mask = dma_get_seg_boundary(dev);
 	dma_addr_t dma[MAX_PIECES], addr;
 	unsigned int n = 0, i;
-	u64 t0, t1, t2, left;
+	u64 t0 = 0, t1 = 0, t2 = 0, left;
 	size_t off;
 
 	if (!piece || DIV_ROUND_UP(b->size, piece) > MAX_PIECES)
 		return false;
-	t0 = ktime_get_ns();
+	if (timed)
+		t0 = ktime_get_ns();
 	for (off = 0; off < b->size; off += piece, n++) {
 		dma[n] = dma_map_single(dev, b->va + off,
 					min(piece, b->size - off), DIR);
 		if (dma_mapping_error(dev, dma[n]))
 			goto out_unmap;
 	}
-	t1 = ktime_get_ns();
+	if (timed)
+		t1 = ktime_get_ns();
 	for (i = 0; i < n; i++) {
 		left = min(piece, b->size - i * piece);
 		for (addr = dma[i]; left;) {
@@ -352,14 +355,17 @@ static bool best_single(struct buf *b, struct descs *d, struct phases *p)
 			left -= len;
 		}
 	}
-	t2 = ktime_get_ns();
+	if (timed)
+		t2 = ktime_get_ns();
 	for (i = 0; i < n; i++)
 		dma_unmap_single(dev, dma[i], min(piece, b->size - i * piece),
 				 DIR);
-	p->t[0] = 0;
-	p->t[1] = t1 - t0;
-	p->t[2] = t2 - t1;
-	p->t[3] = ktime_get_ns() - t2;
+	if (timed) {
+		p->t[0] = 0;
+		p->t[1] = t1 - t0;
+		p->t[2] = t2 - t1;
+		p->t[3] = ktime_get_ns() - t2;
+	}
 	return true;
 
 out_unmap:
@@ -367,6 +373,11 @@ out_unmap:
 		dma_unmap_single(dev, dma[i], min(piece, b->size - i * piece),
 				 DIR);
 	return false;
+}
+
+static bool best_single(struct buf *b, struct descs *d, struct phases *p)
+{
+	return best_single_run(b, d, p, true);
 }
 
 /*
@@ -802,13 +813,17 @@ out:
 }
 
 /*
- * Scaling: 64 KiB cycles per second with one thread, then two (each its
- * own command and buffer, bound to its own vCPU). Every worker reports
- * that it is ready before the clock starts and that it stopped after;
- * one that fails, never starts or does no cycle is an error line.
+ * Scaling: 64 KiB kmalloc cycles per second with one thread, then two
+ * (each its own command and buffer, bound to its own vCPU), of iodma and
+ * of raw (best) alike: what raw (best) shows is the platform's own
+ * scaling (QEMU, the DMA layer, an emulated IOMMU), which iodma cannot
+ * beat. Every worker reports that it is ready before the clock starts and
+ * that it stopped after; one that fails, never starts or does no cycle is
+ * an error line.
  */
 struct worker {
 	struct device *dev;
+	bool raw;
 	struct completion ready, done;
 	struct completion *go;
 	atomic_t *stop;
@@ -826,6 +841,9 @@ static int worker_fn(void *p)
 	u64 sink = 0;
 	u32 segs;
 
+	struct buf b = { .dev = w->dev, .kind = KMALLOC, .size = SZ_64K };
+	struct descs d;
+
 	if (IS_ERR(cmd)) {
 		w->err = PTR_ERR(cmd);
 		goto out;
@@ -833,6 +851,7 @@ static int worker_fn(void *p)
 	w->err = -ENOMEM;
 	if (!va)
 		goto out;
+	b.va = va;
 	md = iodma_md_from_kva(va, SZ_64K, DIR, GFP_KERNEL);
 	w->err = PTR_ERR_OR_ZERO(md);
 	if (!w->err)
@@ -850,7 +869,15 @@ static int worker_fn(void *p)
 		 * turns: short cycles did not scale (6.12, 64 KiB direct:
 		 * 0.86 timed, 2.02 untimed; swiotlb's long ones 1.80, 1.97).
 		 */
-		if (!iodma_run(cmd, 0, SZ_64K, &sink, &segs, NULL, false)) {
+		if (w->raw) {
+			d.n = 0;
+			if (!best_single_run(&b, &d, NULL, false)) {
+				w->err = -EIO;
+				break;
+			}
+			sink += descs_sum(&d);
+		} else if (!iodma_run(cmd, 0, SZ_64K, &sink, &segs, NULL,
+				      false)) {
 			w->err = -EIO;
 			break;
 		}
@@ -865,14 +892,16 @@ out:
 	if (!IS_ERR_OR_NULL(md))
 		iodma_md_put(md);
 	kfree(va);
+	WRITE_ONCE(bench_sink, bench_sink + sink);
 	complete(&w->done);
 	while (!kthread_should_stop())
 		schedule_timeout_interruptible(HZ / 100);
 	return 0;
 }
 
-/* Cycles per second of @n workers; 0 after an error line. */
-static u64 run_threads(struct device *dev, unsigned int run, unsigned int n)
+/* Cycles per second of @n workers (@raw: raw (best)); 0 after an error. */
+static u64 run_threads(struct device *dev, unsigned int run, unsigned int n,
+		       bool raw)
 {
 	struct task_struct *t[2] = {};
 	struct worker w[2] = {};
@@ -880,18 +909,20 @@ static u64 run_threads(struct device *dev, unsigned int run, unsigned int n)
 	atomic_t stop = ATOMIC_INIT(0);
 	u64 sum = 0, t0, t1;
 	unsigned int i;
+	const char *tag = raw ? "-raw" : "";
 	bool bad = false;
 
 	for (i = 0; i < n; i++) {
 		w[i].dev = dev;
+		w[i].raw = raw;
 		w[i].go = &go;
 		w[i].stop = &stop;
 		init_completion(&w[i].ready);
 		init_completion(&w[i].done);
 		t[i] = kthread_create(worker_fn, &w[i], "iodma_bench/%u", i);
 		if (IS_ERR(t[i])) {
-			out("error scaling run %u threads %u: worker %u not created: %ld\n",
-			    run, n, i, PTR_ERR(t[i]));
+			out("error scaling%s run %u threads %u: worker %u not created: %ld\n",
+			    tag, run, n, i, PTR_ERR(t[i]));
 			t[i] = NULL;
 			bad = true;
 			break;
@@ -901,12 +932,12 @@ static u64 run_threads(struct device *dev, unsigned int run, unsigned int n)
 	}
 	for (i = 0; i < n && t[i]; i++) {
 		if (!wait_for_completion_timeout(&w[i].ready, 30 * HZ)) {
-			out("error scaling run %u threads %u: worker %u never started\n",
-			    run, n, i);
+			out("error scaling%s run %u threads %u: worker %u never started\n",
+			    tag, run, n, i);
 			bad = true;
 		} else if (w[i].err) {
-			out("error scaling run %u threads %u: worker %u setup failed: %d\n",
-			    run, n, i, w[i].err);
+			out("error scaling%s run %u threads %u: worker %u setup failed: %d\n",
+			    tag, run, n, i, w[i].err);
 			bad = true;
 		}
 	}
@@ -918,25 +949,25 @@ static u64 run_threads(struct device *dev, unsigned int run, unsigned int n)
 	t1 = ktime_get_ns();
 	for (i = 0; i < n && t[i]; i++) {
 		if (!wait_for_completion_timeout(&w[i].done, 30 * HZ)) {
-			out("error scaling run %u threads %u: worker %u never finished\n",
-			    run, n, i);
+			out("error scaling%s run %u threads %u: worker %u never finished\n",
+			    tag, run, n, i);
 			bad = true;
 		}
 		/* -EINTR: stopped before it ever ran (it then waits no more). */
 		if (kthread_stop(t[i]) == -EINTR && !bad) {
-			out("error scaling run %u threads %u: worker %u never ran\n",
-			    run, n, i);
+			out("error scaling%s run %u threads %u: worker %u never ran\n",
+			    tag, run, n, i);
 			bad = true;
 		}
 		if (bad)
 			continue;
 		if (w[i].err) {
-			out("error scaling run %u threads %u: worker %u failed: %d\n",
-			    run, n, i, w[i].err);
+			out("error scaling%s run %u threads %u: worker %u failed: %d\n",
+			    tag, run, n, i, w[i].err);
 			bad = true;
 		} else if (!w[i].cycles) {
-			out("error scaling run %u threads %u: worker %u did no cycle in %u ms\n",
-			    run, n, i, scaling_ms);
+			out("error scaling%s run %u threads %u: worker %u did no cycle in %u ms\n",
+			    tag, run, n, i, scaling_ms);
 			bad = true;
 		}
 		sum += w[i].cycles;
@@ -957,14 +988,21 @@ static void bench_scaling(struct device *dev)
 	}
 	/* Pairs, so that a change of the host's load hits both figures. */
 	for (r = 0; r < runs; r++) {
-		u64 one = run_threads(dev, r, 1), two;
+		u64 one = run_threads(dev, r, 1, false), two, raw1, raw2;
 
 		if (!one)
 			return;
-		two = run_threads(dev, r, 2);
+		two = run_threads(dev, r, 2, false);
 		if (!two)
 			return;
+		raw1 = run_threads(dev, r, 1, true);
+		if (!raw1)
+			return;
+		raw2 = run_threads(dev, r, 2, true);
+		if (!raw2)
+			return;
 		out("scaling %u %llu %llu\n", r, one, two);
+		out("scaling-raw %u %llu %llu\n", r, raw1, raw2);
 	}
 }
 

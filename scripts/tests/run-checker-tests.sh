@@ -646,9 +646,10 @@ demo_case nothing-run - - - 1 "0 26" \
 # bench_case NAME LOG QEMU_EXIT RC TEXT...
 # bench-report.py over one wall-clock run "direct" of the crafted guest
 # output scripts/tests/bench/LOG ("-": none) and an icount run of good.log: a
-# complete run passes; an error line from the guest (a scaling worker that
-# failed or never started), a missing, failed or zero row, a cut-short or
-# unreadable log, a QEMU timeout or no run at all fails, saying why.
+# complete run passes; an error line from the guest (an iodma or raw (best)
+# scaling worker that failed or never started), no raw (best) scaling beside
+# iodma's, a missing, failed or zero row, a cut-short or unreadable log, a
+# QEMU timeout or no run at all fails, saying why.
 bench_case() {
 	local name=$1 blog=$2 qexit=$3 want_rc=$4
 	shift 4
@@ -670,6 +671,8 @@ bench_case good good.log 0 0 "bench: kernel 6.12 test" \
 	"bench: ratio-best direct kmalloc 4K 1.78" "bench: ratio direct kmalloc 4K 1.33" \
 	"bench: wall-ratio-best direct user 16M 1.00" "bench: wall-ratio direct user 16M 1.00" \
 	"bench: scaling direct 2vcpu/1vcpu 1.01 (min 1.01 max 1.01, 3 runs)" \
+	"bench: scaling-raw direct 2vcpu/1vcpu 1.92 (min 1.92 max 1.92, 3 runs)" \
+	"bench: scaling-of-raw direct iodma/raw 0.53 (min 0.53 max 0.53, 3 runs)" \
 	"bench: icount-scaling direct 2vcpu/1vcpu" "bench: subrange direct 64K-of-1G/64K 1.00" \
 	"bench: profile-4K icount direct user iodma-best +1521: prepare-(pin+map) +1001 gen-walk +387 complete-unmap +133 (clock read 61)" \
 	"bench: target icount ratio-best <= 1.05: 7 of 15 met; worst 1.78 (direct vmalloc 4K)" "bench: 2 runs, 0 problems"
@@ -681,6 +684,10 @@ bench_case worker-never-started worker-never-started.log 0 1 \
 bench_case scaling-zero old-scaling-zero.log 0 1 \
 	"bench: FAIL wall direct: unreadable line: scaling 529707 0" \
 	"bench: FAIL wall direct: scaling figure missing"
+bench_case raw-scaling-missing raw-scaling-missing.log 0 1 \
+	"bench: FAIL wall direct: raw (best) scaling: 0 measurements for 3 of iodma"
+bench_case raw-worker-failed raw-worker-failed.log 0 1 \
+	"bench: FAIL wall direct: guest: error scaling-raw run 2 threads 2: worker 0 failed: -5"
 bench_case row-missing row-missing.log 0 1 "bench: FAIL wall direct: row pages 64K missing"
 bench_case row-error row-error.log 0 1 \
 	"bench: FAIL wall direct: guest: error row user 4K: iodma failed in iteration 17" \
