@@ -17,9 +17,12 @@
 # --no-run judges the logs already in out/kunit/<line>/<config>/ again,
 # without building or booting anything (for work on the checkers, and their
 # tests).
-# A configuration whose checker left no valid counts (crash) counts as one
-# failed case; so do robustness figures that are missing or show a problem,
-# and a kernel whose test kernel or modules did not build.
+# After a build, the feature probes' answers for each kernel are checked
+# against scripts/kernel/probes.expected (scripts/probes-check.sh), one case
+# per probe in the line's count. A configuration whose checker left no
+# valid counts (crash) counts as one failed case; so do robustness figures
+# that are missing or show a problem, and a kernel whose test kernel or
+# modules did not build.
 set -euo pipefail
 . "$(dirname "$0")/lib/common.sh"
 . "$(dirname "$0")/lib/qemu-configs.sh"
@@ -146,6 +149,19 @@ for line in "${lines[@]}"; do
 		echo "FAIL kunit[$line]: ${broken[$line]}: counted as 1 failed case"
 		lf=1
 	else
+		if [ "$run" = 1 ]; then
+			# The feature probes' answers for this kernel, from the
+			# header the build just generated: one case per probe.
+			pc=$("$IODMA_TOP/scripts/probes-check.sh" "$line" \
+				"$out/test-kernel-$line/generated/iodma_probes.h" || echo "0 1")
+			printf '%s\n' "$pc" | sed '$d'
+			read -r p f <<<"$(printf '%s\n' "$pc" | tail -n 1)"
+			if ! [[ "$p $f" =~ ^[0-9]+\ [0-9]+$ ]]; then
+				echo "FAIL kunit[$line]: probes-check.sh gave no counts: counted as 1 failed case"
+				p=0 f=1
+			fi
+			lp=$((lp + p)) lf=$((lf + f))
+		fi
 		for cfg in ${lcfgs[$line]}; do
 			logdir=$out/kunit/$line/$cfg
 			mkdir -p "$logdir"

@@ -1014,6 +1014,88 @@ host_case test-not-listed 0 unlisted 1 "4 1" "host: 4 passed, 1 failed" \
 	"FAIL host: P/B.e: reported, not listed"
 host_case lists-nothing 0 lists-nothing 1 "0 4" "host: 0 passed, 4 failed" "the binary listed no test"
 
+# scripts/probes.sh with a stand-in compiler that fails on a file holding
+# "#error" (and on the baseline's stdin when FAKE_BASELINE_FAIL is set): a
+# probe that compiles is defined, one that does not is undefined, a second
+# run reuses the cache and leaves the header alone, a changed probe is
+# judged again, and flags that break even a plain module fail the build.
+pt=$tmp/probes
+mkdir -p "$pt/probes" "$pt/out"
+cat >"$pt/cc" <<'CC'
+#!/bin/sh
+for a in "$@"; do
+	case $a in
+	*.c) ! grep -q '#error' "$a" || exit 1 ;;
+	-) [ -z "${FAKE_BASELINE_FAIL:-}" ] || exit 1 ;;
+	esac
+done
+exit 0
+CC
+chmod +x "$pt/cc"
+printf 'int a;\n' >"$pt/probes/alpha_feature.c"
+printf '#error no such feature\n' >"$pt/probes/beta_feature.c"
+probes_run() { run "$pt/run.out" sh -c 'cd "$1" && sh "$2" "$1/probes" "$1/out" "$1/cc" -O2' _ "$pt" "$scripts/probes.sh"; }
+probes_run
+expect_rc 0
+expect_out ok
+log=$pt/out/iodma_probes.h
+expect_out "#define HAVE_ALPHA_FEATURE 1" "/* #undef HAVE_BETA_FEATURE */"
+verdict "probes.sh: a probe that compiles is defined, one that does not is not"
+touch -d '2000-01-01' "$pt/out/iodma_probes.h"
+probes_run
+expect_out ok
+[ "$(stat -c %Y "$pt/out/iodma_probes.h")" = "$(date -d 2000-01-01 +%s)" ] ||
+	why+=("an unchanged result rewrote the header")
+printf 'int b;\n' >"$pt/probes/beta_feature.c"
+probes_run
+log=$pt/out/iodma_probes.h
+expect_out "#define HAVE_ALPHA_FEATURE 1" "#define HAVE_BETA_FEATURE 1"
+verdict "probes.sh: cached per input, a changed probe judged again"
+rm -rf "$pt/out"
+mkdir -p "$pt/out"
+FAKE_BASELINE_FAIL=1 probes_run
+expect_out failed "a plain module does not compile with the kernel's flags"
+[ ! -f "$pt/out/iodma_probes.h" ] || why+=("a header was written although the baseline failed")
+verdict "probes.sh: flags that fail a plain module fail the probes"
+
+# probes-check.sh: the generated header against the expected answers of one
+# kernel line; exact counts on the last line, a FAIL line for each wrong
+# answer, probe without a row, row without a probe, garbled row or missing
+# header.
+pc=$tmp/probes-check
+mkdir -p "$pc/probes"
+: >"$pc/probes/alpha_feature.c"
+: >"$pc/probes/beta_feature.c"
+printf '#ifndef IODMA_PROBES_H\n#define HAVE_ALPHA_FEATURE 1\n/* #undef HAVE_BETA_FEATURE */\n#endif\n' >"$pc/h"
+# probes_check_case NAME EXPECTED-ROWS LAST-LINE TEXT...
+probes_check_case() {
+	local name=$1 rows=$2 last=$3
+	shift 3
+	printf '# line feature have\n%b' "$rows" >"$pc/expected"
+	run "$pc/$name.out" "$scripts/probes-check.sh" k1 "$pc/h" "$pc/probes" "$pc/expected"
+	expect_rc 0
+	[ "$(tail -n 1 "$log")" = "$last" ] || why+=("last line '$(tail -n 1 "$log")', want '$last'")
+	expect_out "$@"
+	verdict "probes-check: $name"
+}
+probes_check_case good 'k1 alpha_feature yes\nk1 beta_feature no\nk2 alpha_feature no\n' "2 0" \
+	"probe k1 alpha_feature: yes as expected" "probe k1 beta_feature: no as expected" \
+	"probes k1: 2 passed, 0 failed"
+probes_check_case wrong-answer 'k1 alpha_feature no\nk1 beta_feature no\n' "1 1" \
+	"FAIL probe k1 alpha_feature: found 'yes', expected 'no'"
+probes_check_case no-row 'k1 alpha_feature yes\nk2 beta_feature no\n' "1 1" \
+	"FAIL probe k1 beta_feature: found 'no', but expected has no row for it"
+probes_check_case no-probe 'k1 alpha_feature yes\nk1 beta_feature no\nk1 gamma_feature yes\n' "2 1" \
+	"FAIL probe k1 gamma_feature: a row in expected but no probe gamma_feature.c"
+probes_check_case garbled-row 'k1 alpha_feature yes\nk1 beta_feature maybe\n' "1 2" \
+	"FAIL probe k1 garbled row in expected" "FAIL probe k1 beta_feature: found 'no', but expected has no row"
+printf '#define HAVE_ALPHA_FEATURE 1\n' >"$pc/h"
+probes_check_case cut-header 'k1 alpha_feature yes\nk1 beta_feature no\n' "0 1" \
+	"FAIL probe k1 no complete $pc/h (the probes did not run)"
+rm -f "$pc/h"
+probes_check_case no-header 'k1 alpha_feature yes\nk1 beta_feature no\n' "0 1" \
+	"FAIL probe k1 no complete $pc/h (the probes did not run)"
+
 # tidy_key (scripts/lib/common.sh), under which check-static.sh keeps clean
 # clang-tidy results: the same input in two checkouts gives one key; a
 # changed header, a changed NOLINT comment or a changed flag another.
