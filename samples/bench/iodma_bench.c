@@ -840,16 +840,16 @@ static int worker_fn(void *p)
 	struct iodma_md *md = NULL;
 	u64 sink = 0;
 	u32 segs;
-
 	struct buf b = { .dev = w->dev, .kind = KMALLOC, .size = SZ_64K };
-	struct descs d;
+	/* Not on the stack: with iodma_run()'s array it would exceed 2 KiB. */
+	struct descs *d = kmalloc(sizeof(*d), GFP_KERNEL);
 
 	if (IS_ERR(cmd)) {
 		w->err = PTR_ERR(cmd);
 		goto out;
 	}
 	w->err = -ENOMEM;
-	if (!va)
+	if (!va || !d)
 		goto out;
 	b.va = va;
 	md = iodma_md_from_kva(va, SZ_64K, DIR, GFP_KERNEL);
@@ -870,12 +870,12 @@ static int worker_fn(void *p)
 		 * 0.86 timed, 2.02 untimed; swiotlb's long ones 1.80, 1.97).
 		 */
 		if (w->raw) {
-			d.n = 0;
-			if (!best_single_run(&b, &d, NULL, false)) {
+			d->n = 0;
+			if (!best_single_run(&b, d, NULL, false)) {
 				w->err = -EIO;
 				break;
 			}
-			sink += descs_sum(&d);
+			sink += descs_sum(d);
 		} else if (!iodma_run(cmd, 0, SZ_64K, &sink, &segs, NULL,
 				      false)) {
 			w->err = -EIO;
@@ -892,6 +892,7 @@ out:
 	if (!IS_ERR_OR_NULL(md))
 		iodma_md_put(md);
 	kfree(va);
+	kfree(d);
 	WRITE_ONCE(bench_sink, bench_sink + sink);
 	complete(&w->done);
 	while (!kthread_should_stop())
