@@ -5,7 +5,7 @@
 # samples/NAME/*_demo.c is built as a static user program next to the
 # module, for the kernel's architecture (cross-compiled, with Debian's
 # libc6-dev-<arch>-cross, where that is not the host's). Fails on any
-# warning.
+# warning, saying why on stderr; quiet otherwise.
 set -euo pipefail
 . "$(dirname "$0")/lib/common.sh"
 . "$(dirname "$0")/lib/kernels.sh"
@@ -20,13 +20,17 @@ rsync -a "$src/" "$out/"
 # The kernel tree's architecture and compiler (cross where that is not the
 # host's): the module and the user programs are built for it.
 kdir_toolchain "$kdir"
-set +e
+# Make's output goes to OUTDIR/build.log only; a failure or a warning is
+# printed on stderr with the reason (callers keep it: a build that failed
+# in silence left a stage with no result and nothing saying why).
+rc=0
 make -C "$kdir" M="$out" "${KDIR_MAKE[@]}" CC="$KDIR_CC" KBUILD_EXTRA_SYMBOLS="$iodma/Module.symvers" \
-	IODMA_INCLUDE="$IODMA_TOP/include" modules 2>&1 | tee "$out/build.log" >&2
-rc=${PIPESTATUS[0]}
-set -e
-[ "$rc" -eq 0 ] || die "samples/$name build failed (see $out/build.log)"
-if grep -i 'warning' "$out/build.log" >&2; then
+	IODMA_INCLUDE="$IODMA_TOP/include" modules >"$out/build.log" 2>&1 || rc=$?
+if [ "$rc" -ne 0 ]; then
+	tail -n 40 "$out/build.log" >&2
+	die "samples/$name build failed (above; all of it in $out/build.log)"
+fi
+if grep -i -B2 -A3 'warning' "$out/build.log" >&2; then
 	die "the samples/$name build printed warnings (above)"
 fi
 for prog in "$src"/*_demo.c; do

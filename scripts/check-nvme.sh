@@ -145,7 +145,7 @@ prepare_line() {
 		;;
 	esac
 	"$IODMA_TOP/scripts/build-modules.sh" "$kdir" "$iodma" >/dev/null
-	"$IODMA_TOP/scripts/build-sample.sh" "$kdir" "$iodma" nvme "$out/nvme" 2>/dev/null
+	"$IODMA_TOP/scripts/build-sample.sh" "$kdir" "$iodma" nvme "$out/nvme"
 	"$IODMA_TOP/scripts/make-initramfs.sh" "$out/initramfs.cpio.gz" \
 		"${extra[@]}" "$iodma/iodma.ko" "$out/nvme/iodma_nvme.ko" \
 		"$out/nvme/nvme-demo" \

@@ -95,7 +95,7 @@ if [ -n "${IODMA_PREBUILT:-}" ]; then
 else
 	"$IODMA_TOP/scripts/build-modules.sh" "$kdir" "$iodma" >/dev/null
 fi
-"$IODMA_TOP/scripts/build-sample.sh" "$kdir" "$iodma" edu "$out/edu" 2>/dev/null
+"$IODMA_TOP/scripts/build-sample.sh" "$kdir" "$iodma" edu "$out/edu"
 IODMA_ARCH=$ARCH_NAME "$IODMA_TOP/scripts/make-initramfs.sh" "$out/initramfs.cpio.gz" \
 	"$iodma/iodma.ko" "$out/edu/edu_dma.ko" "$out/edu/edu-demo"
 

@@ -9,7 +9,7 @@ bench_image() {
 	local kdir=$1 out=$2
 	arch_of_kdir "$kdir"
 	"$IODMA_TOP/scripts/build-modules.sh" "$kdir" "$out/iodma" >/dev/null
-	"$IODMA_TOP/scripts/build-sample.sh" "$kdir" "$out/iodma" bench "$out/module" 2>/dev/null
+	"$IODMA_TOP/scripts/build-sample.sh" "$kdir" "$out/iodma" bench "$out/module"
 	IODMA_ARCH=$ARCH_NAME "$IODMA_TOP/scripts/make-initramfs.sh" "$out/initramfs.cpio.gz" \
 		"$out/iodma/iodma.ko" "$out/module/iodma_bench.ko" "$out/module/bench-collect"
 }
