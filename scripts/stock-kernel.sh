@@ -59,11 +59,19 @@ if [ ! -f "$dir/.done" ]; then
 		die "apt-get download of the $rel kernel packages failed"
 	for d in "$dir"/debs/*.deb; do dpkg-deb -x "$d" "$dir/root"; done
 	rm -rf "$dir/debs"
-	# The headers' Makefile includes the common tree by absolute path.
-	sed -i "s|^include /usr/src/|include $dir/root/usr/src/|" "$kdir/Makefile"
 	[ -f "$vmlinuz" ] && [ -f "$kdir/Module.symvers" ] ||
 		die "unexpected layout of the $rel packages"
 	touch "$dir/.done"
+fi
+# The headers' Makefile includes the common tree by absolute path:
+# /usr/src/... as packaged, rewritten to this cache's copy, and again
+# whenever the cache was moved or copied since (a tree copied with cp -a
+# still named the old cache, and built nothing once that was gone).
+common=$dir/root/usr/src/linux-headers-$rel-common/Makefile
+if ! grep -qxF "include $common" "$kdir/Makefile"; then
+	sed -i "s|^include .*/linux-headers-$rel-common/Makefile\$|include $common|" "$kdir/Makefile"
+	grep -qxF "include $common" "$kdir/Makefile" ||
+		die "cannot point $kdir/Makefile at $common"
 fi
 apt_unlock
 echo "$kdir"
