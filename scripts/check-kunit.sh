@@ -19,7 +19,8 @@
 # tests).
 # After a build, the feature probes' answers for each kernel are checked
 # against scripts/kernel/probes.expected (scripts/probes-check.sh), one case
-# per probe in the line's count. A configuration whose checker left no
+# per probe in the line's count, and samples/bench (run by make bench
+# only) must build against the kernel too: one more case. A configuration whose checker left no
 # valid counts (crash) counts as one failed case; so do robustness figures
 # that are missing or show a problem, and a kernel whose test kernel or
 # modules did not build.
@@ -79,6 +80,15 @@ if [ "$run" = 1 ]; then
 		if ! "$IODMA_TOP/scripts/build-modules.sh" "$kdir" "$out/test-kernel-$line" >&2; then
 			broken[$line]="the modules did not build against the $line test kernel"
 			continue
+		fi
+		# samples/bench, which no stage runs (make bench does), built
+		# against every test kernel all the same: one case per line.
+		rm -f "$out/kunit/$line/bench-build.result"
+		if "$IODMA_TOP/scripts/build-sample.sh" "$kdir" "$out/test-kernel-$line" \
+			bench "$out/kunit/$line/bench-build"; then
+			echo "1 0" >"$out/kunit/$line/bench-build.result"
+		else
+			echo "0 1" >"$out/kunit/$line/bench-build.result"
 		fi
 		kos=()
 		for m in "${mods[@]}"; do kos+=("$out/test-kernel-$line/$m.ko"); done
@@ -161,6 +171,13 @@ for line in "${lines[@]}"; do
 				p=0 f=1
 			fi
 			lp=$((lp + p)) lf=$((lf + f))
+			if [ "$(cat "$out/kunit/$line/bench-build.result" 2>/dev/null)" = "1 0" ]; then
+				echo "samples/bench builds against the $line test kernel"
+				lp=$((lp + 1))
+			else
+				echo "FAIL kunit[$line]: samples/bench does not build against the $line test kernel (above)"
+				lf=$((lf + 1))
+			fi
 		fi
 		for cfg in ${lcfgs[$line]}; do
 			logdir=$out/kunit/$line/$cfg
