@@ -828,6 +828,7 @@ struct worker {
 	struct completion *go;
 	atomic_t *stop;
 	u64 cycles;
+	u64 sink;	/* summed into bench_sink by run_threads() */
 	int err;
 };
 
@@ -906,7 +907,7 @@ out:
 		iodma_md_put(md);
 	kfree(va);
 	kfree(d);
-	WRITE_ONCE(bench_sink, bench_sink + sink);
+	w->sink = sink;
 	complete(&w->done);
 	while (!kthread_should_stop())
 		schedule_timeout_interruptible(HZ / 100);
@@ -985,6 +986,7 @@ static u64 run_threads(struct device *dev, unsigned int run, unsigned int n,
 			bad = true;
 		}
 		sum += w[i].cycles;
+		WRITE_ONCE(bench_sink, bench_sink + w[i].sink);
 	}
 	return bad ? 0 : div64_u64(sum * NSEC_PER_SEC, t1 - t0);
 }
