@@ -19,11 +19,11 @@
 # tests).
 # After a build, the feature probes' answers for each kernel are checked
 # against scripts/kernel/probes.expected (scripts/probes-check.sh), one case
-# per probe in the line's count, and samples/bench (run by make bench
-# only) must build against the kernel too: one more case. A configuration whose checker left no
-# valid counts (crash) counts as one failed case; so do robustness figures
-# that are missing or show a problem, and a kernel whose test kernel or
-# modules did not build.
+# per probe in the line's count, and samples/bench (run by make bench only)
+# must build against the kernel too: one more case. A configuration whose
+# checker left no valid counts (crash) counts as one failed case; so do
+# robustness figures that are missing or show a problem, and a kernel whose
+# test kernel or modules did not build.
 set -euo pipefail
 . "$(dirname "$0")/lib/common.sh"
 . "$(dirname "$0")/lib/qemu-configs.sh"
@@ -64,6 +64,7 @@ mkdir -p "$results"
 rm -f "$results/kunit" "$results/kunit.lines" "$results/kunit-skips"
 
 declare -A broken=() # kernel line -> why it has no runs
+declare -A bench_built=() # kernel line -> 1 when samples/bench built
 # 512 MiB x86_64 guests: half of memory still lies beyond the edu engine's
 # 28 bits, and every kmemleak scan (three a run) reads half the page array.
 export IODMA_X86_MEM=${IODMA_X86_MEM:-512M}
@@ -83,13 +84,8 @@ if [ "$run" = 1 ]; then
 		fi
 		# samples/bench, which no stage runs (make bench does), built
 		# against every test kernel all the same: one case per line.
-		rm -f "$out/kunit/$line/bench-build.result"
-		if "$IODMA_TOP/scripts/build-sample.sh" "$kdir" "$out/test-kernel-$line" \
-			bench "$out/kunit/$line/bench-build"; then
-			echo "1 0" >"$out/kunit/$line/bench-build.result"
-		else
-			echo "0 1" >"$out/kunit/$line/bench-build.result"
-		fi
+		"$IODMA_TOP/scripts/build-sample.sh" "$kdir" "$out/test-kernel-$line" \
+			bench "$out/kunit/$line/bench-build" && bench_built[$line]=1
 		kos=()
 		for m in "${mods[@]}"; do kos+=("$out/test-kernel-$line/$m.ko"); done
 		IODMA_ARCH=$ARCH_NAME "$IODMA_TOP/scripts/make-initramfs.sh" \
@@ -171,7 +167,7 @@ for line in "${lines[@]}"; do
 				p=0 f=1
 			fi
 			lp=$((lp + p)) lf=$((lf + f))
-			if [ "$(cat "$out/kunit/$line/bench-build.result" 2>/dev/null)" = "1 0" ]; then
+			if [ -n "${bench_built[$line]:-}" ]; then
 				echo "samples/bench builds against the $line test kernel"
 				lp=$((lp + 1))
 			else

@@ -37,7 +37,7 @@ else
 	for src in "$probes"/*.c; do
 		feat=$(basename "$src" .c)
 		def=HAVE_$(echo "$feat" | tr '[:lower:]' '[:upper:]')
-		if grep -qx "#define $def 1" "$header"; then
+		if grep -qxF "#define $def 1" "$header"; then
 			got=yes
 		elif grep -qxF "/* #undef $def */" "$header"; then
 			got=no
