@@ -7,8 +7,8 @@
 # scripts/profile/insn-windows.c counting every instruction in the marked
 # windows; scripts/profile-report.py names them from the guest's
 # /proc/kallsyms. Instruction counts do not depend on the host's
-# load. Writes out/bench/<line>/profile.txt. Needs make bench's build of
-# the modules for that line (it runs this at its end), or builds them.
+# load. Writes out/bench/<line>/profile.txt. Builds the modules for that
+# line into make bench's directory (make bench runs this at its end).
 # The markers are no-op instructions of x86_64 and arm64 (iodma_bench.c,
 # insn-windows.c); on an architecture without one iodma_bench says so in
 # an error line and the profile fails.
@@ -45,9 +45,9 @@ plugin=$out/profile/insn-windows.so
 gcc -shared -fPIC -O2 -Wall -Wextra -Werror -fvisibility=hidden \
 	-o "$plugin" "$IODMA_TOP/scripts/profile/insn-windows.c" ||
 	die "the QEMU plugin did not build"
-if [ ! -f "$out/initramfs.cpio.gz" ] || [ ! -f "$out/module/iodma_bench.ko" ]; then
-	bench_image "$kdir" "$out"
-fi
+# Built every time (Kbuild redoes only what changed): a profile of modules
+# left by an earlier make bench would measure the code as it was then.
+bench_image "$kdir" "$out"
 runs=()
 for cfg in "${configs[@]}"; do
 	d=$runsdir/$cfg
