@@ -149,6 +149,7 @@ void Command::set_device(const DeviceInfo& info, const DevKey& key) {
   key_ = key;
   gathered_ = false;  // cut by other limits, maybe for another mapping
   map_reusable_ = false;
+  kept_ = false;  // the spec changes with the device
   lim_.max_len =
       min_of(min_of(info.max_seg_size, info.max_mapping_size), kMaxRange);
   if (lim_.max_len >= page) lim_.max_len = align_down(lim_.max_len, page);
@@ -160,11 +161,11 @@ void Command::set_device(const DeviceInfo& info, const DevKey& key) {
 }
 
 // The device's limits as they are now: a driver may set them after it
-// created its commands (SPEC.md 10.1). The raw parameters are read at
-// every prepare; only when they changed is the device queried again and
-// the spec re-resolved. On error the command keeps its old view.
-int Command::refresh_device() {
-  if (iodma_plat_dev_key_same(dev_, &key_.raw) != 0) return kOk;
+// created its commands (SPEC.md 10.1). refresh_device() reads the raw
+// parameters at every prepare; only when they changed does this query the
+// device again and resolve the spec again. On error the command keeps its
+// old view.
+int Command::reread_device() {
   DevKey key;
   iodma_plat_dev_read_key(dev_, &key.raw);
   const DeviceInfo now = query_device(dev_);

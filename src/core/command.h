@@ -77,8 +77,9 @@ class Command {
                                       u64 length, u32 flags);
   [[nodiscard]] int complete(u32 flags);
   // Inline for its fast case: a prepared range that is one segment as it
-  // stands, asked for from its start (gen_one() writes it directly).
-  [[nodiscard]] int gen_segments(u64* offset, void* segments, u32* count) {
+  // stands, asked for from its start (gen_one() writes it directly). Only
+  // gen.cpp calls it, where gen_one() is defined inline.
+  [[nodiscard]] int gen_segments(c_u64* offset, void* segments, u32* count) {
     if (one_seg_ && offset != nullptr && *offset == 0 && segments != nullptr &&
         count != nullptr && *count != 0)
       return gen_one(offset, segments, count);
@@ -129,10 +130,18 @@ class Command {
 
   // prepare() steps; each undoes its own work on failure.
   void set_device(const DeviceInfo& info, const DevKey& key);
-  [[nodiscard]] int refresh_device();
+  // The hot steps are inline (prepare and complete call each once: on
+  // kernels with return thunks every call costs); the rest is out of line.
+  [[nodiscard]] int refresh_device() {
+    if (iodma_plat_dev_key_same(dev_, &key_.raw) != 0) return kOk;
+    return reread_device();
+  }
+  [[nodiscard]] int reread_device();
   [[nodiscard]] int pin(u64 offset, u64 length);
+  [[nodiscard]] int pin_user(u64 offset, u64 length);
   void unpin();
   [[nodiscard]] int gather(u64 offset, u64 length);
+  [[nodiscard]] int regather(u64 offset, u64 length);
   [[nodiscard]] int gather_ranges(u64 offset, u64 length);
   [[nodiscard]] int map_device(u32 flags);
   void unmap_device(u32 attrs);
@@ -143,9 +152,11 @@ class Command {
   void zero_cb(u64 pos, u64 len);
   void switch_to_copy_buffer(bool fill);
   void check_one_segment();
+  [[nodiscard]] bool checks_kept();
+  void keep_checks();
   [[nodiscard]] bool fast();
-  [[nodiscard]] int gen_one(u64* offset, void* segments, u32* count);
-  [[nodiscard]] int gen_walk(u64* offset, void* segments, u32* count);
+  [[nodiscard]] int gen_one(c_u64* offset, void* segments, u32* count);
+  [[nodiscard]] int gen_walk(c_u64* offset, void* segments, u32* count);
   void free_copy_buffer();
   void release(u32 unmap_attrs);  // the last complete
   void set_md_slot(Md* md);       // md_ and what state() reports of it
@@ -214,6 +225,18 @@ class Command {
   // key, did not bounce (no need to decide that again).
   bool gathered_ = false;
   bool map_reusable_ = false;
+  // kept_: the last mapped device list that needed no copy buffer, its
+  // kept_count_ ranges in kept_segs_, and what check_one_segment() and
+  // fast() found for it under spec_ (a function of the two only), so that
+  // the same list mapped again is not checked again. set_device() forgets
+  // it with the spec.
+  bool kept_ = false;
+  bool kept_fast_ = false;
+  bool kept_fast_known_ = false;
+  bool kept_one_seg_ = false;
+  bool kept_as_ranges_ = false;
+  bool kept_stride_ = false;
+  u32 kept_count_ = 0;
   u64 gather_off_ = 0;
   u64 gather_len_ = 0;
   DevSegList cpu_;       // physical ranges of the prepared range
@@ -231,6 +254,7 @@ class Command {
   Pool<u64> cpu_starts_;
   Pool<DevSeg> dev_segs_;
   Pool<u64> dev_starts_;
+  Pool<DevSeg> kept_segs_;
   Pool<u8> map_state_;
   Pool<void*> pinned_;
   Pool<CopyBlock> cb_blocks_;

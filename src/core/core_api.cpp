@@ -4,24 +4,16 @@
 #include "core_api.h"
 
 #include "command.h"
+#include "handle.h"
 
 using iodma::Command;
 using iodma::Md;
 
+using iodma::bad;
+using iodma::from_handle;
+using iodma::to_handle;
+
 namespace {
-
-// NULL, or an error pointer (ERR_PTR: the top 4095 addresses) that a caller
-// passed on unchecked: bad input, never dereferenced (SPEC.md 10.7).
-constexpr iodma::uintptr_t kMaxErrno = 4095;
-bool bad(const void* h) {
-  return h == nullptr || reinterpret_cast<iodma::uintptr_t>(h) >= -kMaxErrno;
-}
-
-Command* from_handle(iodma_cmd* h) { return reinterpret_cast<Command*>(h); }
-const Command* from_handle(const iodma_cmd* h) {
-  return reinterpret_cast<const Command*>(h);
-}
-iodma_cmd* to_handle(Command* c) { return reinterpret_cast<iodma_cmd*>(c); }
 
 // A creation's result, failures counted.
 int created(int err) {
@@ -181,15 +173,7 @@ int iodma_core_cmd_complete(iodma_cmd* h, unsigned int flags) {
   return from_handle(h)->note(from_handle(h)->complete(flags));
 }
 
-int iodma_core_cmd_gen_segments(iodma_cmd* h, unsigned long long* offset,
-                                void* segments, unsigned int* count) {
-  if (bad(h) || offset == nullptr) return iodma::kEINVAL;
-  iodma::u64 off = *offset;
-  Command* c = from_handle(h);
-  int err = c->note(c->gen_segments(&off, segments, count));
-  if (err == iodma::kOk) *offset = off;
-  return err;
-}
+// iodma_core_cmd_gen_segments(): in gen.cpp, beside what it calls.
 
 int iodma_core_cmd_synchronize(iodma_cmd* h, unsigned int options) {
   if (bad(h)) return iodma::kEINVAL;

@@ -2,6 +2,7 @@
 // gen_segments: the prepared range's segments in the caller's format
 // (SPEC.md section 5). Allocates nothing; an error changes nothing.
 #include "command.h"
+#include "handle.h"
 
 namespace iodma {
 namespace {
@@ -129,7 +130,8 @@ int Command::emit_any(Walker* w, u32 count, u32* n, Writer write) const {
 
 // The one segment of a prepared range that check_one_segment() found to
 // be a valid segment as it is, from offset 0: no walker, no check walk.
-int Command::gen_one(u64* offset, void* segments, u32* count) {
+[[gnu::always_inline]] inline int Command::gen_one(c_u64* offset,
+                                                   void* segments, u32* count) {
   const u64 addr = dev_list_.segs[0].addr, len = length_;
   bool ok = true;
   switch (spec_.format) {
@@ -163,7 +165,7 @@ int Command::gen_one(u64* offset, void* segments, u32* count) {
   return kOk;
 }
 
-int Command::gen_walk(u64* offset, void* segments, u32* count) {
+int Command::gen_walk(c_u64* offset, void* segments, u32* count) {
   if (nest_ == 0) return kENODATA;
   if (offset == nullptr || segments == nullptr || count == nullptr ||
       *count == 0)
@@ -225,3 +227,16 @@ int Command::gen_walk(u64* offset, void* segments, u32* count) {
 }
 
 }  // namespace iodma
+
+// The C entry point (core_api.h), here so that the one-segment case
+// (Command::gen_one()) is one function with it.
+extern "C" int iodma_core_cmd_gen_segments(iodma_cmd* h,
+                                           unsigned long long* offset,
+                                           void* segments,
+                                           unsigned int* count) {
+  if (iodma::bad(h) || offset == nullptr || count == nullptr)
+    return iodma::kEINVAL;
+  // Command::gen_segments() writes *offset and *count only on success.
+  iodma::Command* c = iodma::from_handle(h);
+  return c->note(c->gen_segments(offset, segments, count));
+}

@@ -33,8 +33,11 @@ void copy_bytes(void* dst, const void* src, size_t n) {
 
 }  // namespace
 
-int Command::pin(u64 offset, u64 length) {
-  if (!md_->needs_pin()) return kOk;
+[[gnu::always_inline]] inline int Command::pin(u64 offset, u64 length) {
+  return md_->needs_pin() ? pin_user(offset, length) : kOk;
+}
+
+int Command::pin_user(u64 offset, u64 length) {
   const u32 n = md_->pin_pages(offset, length, info_.page_shift);
   if (!pinned_.reserve(n, gfp_)) return kENOMEM;
   int err = iodma_plat_pin_user(md_->pin_start(offset, info_.page_shift), n,
@@ -50,10 +53,14 @@ void Command::unpin() {
   npinned_ = 0;
 }
 
-int Command::gather(u64 offset, u64 length) {
+[[gnu::always_inline]] inline int Command::gather(u64 offset, u64 length) {
   // The range the last prepare gathered, of memory that cannot change:
   // cpu_ still lists it (as a driver keeps an sg_table it built once).
   if (gathered_ && offset == gather_off_ && length == gather_len_) return kOk;
+  return regather(offset, length);
+}
+
+int Command::regather(u64 offset, u64 length) {
   gathered_ = false;
   map_reusable_ = false;
   int err = gather_ranges(offset, length);
@@ -96,9 +103,10 @@ int Command::gather_ranges(u64 offset, u64 length) {
   return kOk;
 }
 
-int Command::map_device(u32 flags) {
+[[gnu::always_inline]] inline int Command::map_device(u32 flags) {
   const u32 n = cpu_.count;
-  if (!dev_segs_.reserve(n, gfp_) || !dev_starts_.reserve(n, gfp_))
+  if (!dev_segs_.reserve(n, gfp_) || !dev_starts_.reserve(n, gfp_) ||
+      !kept_segs_.reserve(n, gfp_))  // room for keep_checks()
     return kENOMEM;
   if (spec_.physical()) {
     // Bus addresses, no mapping: allowed only on untranslated devices.
@@ -158,7 +166,7 @@ int Command::map_device(u32 flags) {
   return kOk;
 }
 
-void Command::unmap_device(u32 attrs) {
+[[gnu::always_inline]] inline void Command::unmap_device(u32 attrs) {
   if (!mapped_) return;
   if (single_)
     iodma_plat_unmap_single(dev_, dev_segs_.data()[0].addr,
@@ -181,6 +189,38 @@ bool Command::fast() {
   return fast_;
 }
 
+// Whether dev_list_ is the list keep_checks() kept, range for range (a
+// driver's buffer mapped again where the platform gives it the same device
+// addresses): then the checks' results are its, and no copy buffer.
+[[gnu::always_inline]] inline bool Command::checks_kept() {
+  if (!kept_ || dev_list_.count != kept_count_) return false;
+  const DevSeg* now = dev_list_.segs;
+  const DevSeg* kept = kept_segs_.data();
+  for (u32 i = 0; i < kept_count_; i++)
+    if (now[i].addr != kept[i].addr || now[i].len != kept[i].len) return false;
+  fast_ = kept_fast_;
+  fast_known_ = kept_fast_known_;
+  one_seg_ = kept_one_seg_;
+  as_ranges_ = kept_as_ranges_;
+  stride_ = kept_stride_;
+  return true;
+}
+
+// Keep dev_list_, the mapping's list, and its checks' results for
+// checks_kept(). map_device() made room for it.
+[[gnu::always_inline]] inline void Command::keep_checks() {
+  const u32 n = dev_list_.count;
+  DevSeg* kept = kept_segs_.data();
+  for (u32 i = 0; i < n; i++) kept[i] = dev_list_.segs[i];  // mostly one
+  kept_count_ = n;
+  kept_fast_ = fast_;
+  kept_fast_known_ = fast_known_;
+  kept_one_seg_ = one_seg_;
+  kept_as_ranges_ = as_ranges_;
+  kept_stride_ = stride_;
+  kept_ = true;
+}
+
 // How gen_segments may write the device ranges. One range: as it is when
 // the walk from offset 0 would emit exactly that range (it meets the spec,
 // no cut by max_segment_size or segment_boundary), or cut by stride.
@@ -191,7 +231,13 @@ bool Command::fast() {
 void Command::check_one_segment() {
   const DevSeg& s = dev_list_.segs[0];
   if (dev_list_.count == 1) {
-    const bool fast = this->fast();
+    // meets_spec_fast() of one range, without the call: the common case.
+    const u64 unit = max_of(spec_.alignment_length, spec_.alignment_internal);
+    const bool fast = (s.addr & (max_of(spec_.alignment, unit) - 1)) == 0 &&
+                      s.addr <= spec_.max_address &&
+                      s.len - 1 <= spec_.max_address - s.addr;
+    fast_ = fast;
+    fast_known_ = true;
     stride_ = fast && spec_.alignment_length == 1 &&
               spec_.alignment_internal == 1 && spec_.alignment_end == 1;
     one_seg_ =
@@ -418,13 +464,14 @@ int Command::prepare(u64 offset, u64 length, u32 flags) {
     return err;
   }
   bool need_copy = unreachable;
-  if (!need_copy) {
+  if (!need_copy && !checks_kept()) {
     fast_known_ = false;
     check_one_segment();
     // The walk from 0 succeeds if it emits the ranges as they stand, or
     // if they meet the cheap sufficient test; else the exact test decides.
     need_copy = !as_ranges_ && !fast() && !spec_.iterate_only &&
                 check_walk(spec_, dev_list_) != kOk;
+    if (!need_copy) keep_checks();
   }
   if (need_copy) {
     // The platform's addresses cannot meet the spec: bounce through our
@@ -467,7 +514,7 @@ int Command::prepare_with_spec(const iodma_core_spec& raw, u64 offset,
   return err;
 }
 
-void Command::release(u32 unmap_attrs) {
+[[gnu::always_inline]] inline void Command::release(u32 unmap_attrs) {
   if (via_ == Via::kCopy)
     free_copy_buffer();
   else

@@ -14,6 +14,8 @@ using u32 = __UINT32_TYPE__;
 using u64 = __UINT64_TYPE__;
 using size_t = decltype(sizeof(0));
 using uintptr_t = __UINTPTR_TYPE__;
+// The C interface's 64-bit type (core_api.h), which u64 may not be.
+using c_u64 = unsigned long long;
 
 inline constexpr u64 kU64Max = ~u64{0};
 inline constexpr u32 kU32Max = ~u32{0};

@@ -464,8 +464,12 @@ EXPORT_SYMBOL_NS_GPL(iodma_cmd_md, IODMA);
 int iodma_cmd_prepare(struct iodma_cmd *cmd, u64 offset, u64 length,
 		      unsigned int flags)
 {
-	int err = iodma_core_cmd_prepare(cmd, offset, length, flags);
+	int err;
 
+	/* Untraced: the core's result as it stands, one jump. */
+	if (!trace_prepare_enabled())
+		return iodma_core_cmd_prepare(cmd, offset, length, flags);
+	err = iodma_core_cmd_prepare(cmd, offset, length, flags);
 	trace_prepare(cmd, offset, length, flags, err);
 	return err;
 }
@@ -497,6 +501,19 @@ int iodma_cmd_prepare_with_spec(struct iodma_cmd *cmd,
 }
 EXPORT_SYMBOL_NS_GPL(iodma_cmd_prepare_with_spec, IODMA);
 
+/* iodma_cmd_complete() with its trace event: the range it completes. */
+static noinline int iodma_cmd_complete_traced(struct iodma_cmd *cmd,
+					      unsigned int flags)
+{
+	unsigned long long off = 0, len = 0;
+	int err;
+
+	iodma_core_cmd_prepared_range(cmd, &off, &len);
+	err = iodma_core_cmd_complete(cmd, flags);
+	trace_complete(cmd, off, len, flags, err);
+	return err;
+}
+
 /**
  * iodma_cmd_complete() - end one nesting level of a prepare
  * @cmd: the command
@@ -512,17 +529,40 @@ EXPORT_SYMBOL_NS_GPL(iodma_cmd_prepare_with_spec, IODMA);
  */
 int iodma_cmd_complete(struct iodma_cmd *cmd, unsigned int flags)
 {
-	unsigned long long off = 0, len = 0;
-	int err;
-
-	/* The range this completes, read only for an enabled event. */
 	if (trace_complete_enabled())
-		iodma_core_cmd_prepared_range(cmd, &off, &len);
-	err = iodma_core_cmd_complete(cmd, flags);
-	trace_complete(cmd, off, len, flags, err);
-	return err;
+		return iodma_cmd_complete_traced(cmd, flags);
+	return iodma_core_cmd_complete(cmd, flags);
 }
 EXPORT_SYMBOL_NS_GPL(iodma_cmd_complete, IODMA);
+
+/*
+ * iodma_cmd_gen_segments() with its trace event, which needs the offset
+ * and count from before the call.
+ */
+static noinline int iodma_cmd_gen_segments_traced(struct iodma_cmd *cmd,
+						  u64 *offset, void *segments,
+						  u32 *count)
+{
+	unsigned long long off;
+	unsigned int n;
+	int err;
+
+	if (!offset || !count) {
+		err = iodma_core_cmd_gen_segments(cmd, NULL, segments, NULL);
+		trace_gen_segments(cmd, 0, 0, 0, 0, err);
+		return err;
+	}
+	off = *offset;
+	n = *count;
+	err = iodma_core_cmd_gen_segments(cmd, &off, segments, &n);
+	trace_gen_segments(cmd, *offset, err ? *offset : off, *count,
+			   err ? 0 : n, err);
+	if (!err) {
+		*offset = off;
+		*count = n;
+	}
+	return err;
+}
 
 /**
  * iodma_cmd_gen_segments() - emit device segments of the prepared range
@@ -549,25 +589,11 @@ EXPORT_SYMBOL_NS_GPL(iodma_cmd_complete, IODMA);
 int iodma_cmd_gen_segments(struct iodma_cmd *cmd, u64 *offset,
 			   void *segments, u32 *count)
 {
-	unsigned long long off;
-	unsigned int n;
-	int err;
-
-	if (!offset || !count) {
-		err = iodma_core_cmd_gen_segments(cmd, NULL, segments, NULL);
-		trace_gen_segments(cmd, 0, 0, 0, 0, err);
-		return err;
-	}
-	off = *offset;
-	n = *count;
-	err = iodma_core_cmd_gen_segments(cmd, &off, segments, &n);
-	trace_gen_segments(cmd, *offset, err ? *offset : off, *count,
-			   err ? 0 : n, err);
-	if (!err) {
-		*offset = off;
-		*count = n;
-	}
-	return err;
+	if (trace_gen_segments_enabled())
+		return iodma_cmd_gen_segments_traced(cmd, offset, segments,
+						     count);
+	/* The core writes *@offset and *@count only on success. */
+	return iodma_core_cmd_gen_segments(cmd, offset, segments, count);
 }
 EXPORT_SYMBOL_NS_GPL(iodma_cmd_gen_segments, IODMA);
 

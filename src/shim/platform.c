@@ -40,7 +40,7 @@ static DEFINE_STATIC_KEY_FALSE(iodma_fault_on);
 static atomic_t iodma_fault_calls = ATOMIC_INIT(0);
 static atomic_t iodma_fault_at = ATOMIC_INIT(-1);
 
-static bool iodma_should_fail(void)
+static __always_inline bool iodma_should_fail(void)
 {
 	if (!static_branch_unlikely(&iodma_fault_on))
 		return false;
