@@ -489,5 +489,42 @@ TEST_F(FastPathTest, KeptChecksFollowTheAddressesAndTheSpec) {
   }
 }
 
+// The kept list's starts (the offsets gen_segments seeks by) stay its own:
+// a prepare in between whose mapping has as many ranges, of other lengths,
+// and goes to the copy buffer, writes its starts over them and forgets
+// the kept list. A seek into the second range then finds that range.
+TEST_F(FastPathTest, KeptListKeepsItsOwnStarts) {
+  fake::add_ram(0x100000000, kPage);
+  void* kva = fake::vmalloc_of({0x400000, 0x402000, 0x404000, 0x100000000});
+  fake::add_ram(0x400000, 0x5000);
+  iodma_core_md_desc d{};
+  d.kind = IODMA_CORE_MD_KVA;
+  d.dir = kToDev;
+  d.kva = kva;
+  d.len = 4 * kPage;
+  iodma_md* md = make_md(d);
+  iodma_core_spec s = spec();
+  s.address_bits = 32;
+  iodma_cmd* c = cmd(s);
+  ASSERT_EQ(iodma_core_cmd_set_md(c, md, 0), 0);
+  for (int round = 0; round < 2; round++) {
+    // Ranges of 0x800 and 0x1000 bytes, below 4 GiB.
+    ASSERT_EQ(iodma_core_cmd_prepare(c, 0x800, 0x1800, 0), 0);
+    EXPECT_FALSE(iodma_core_cmd_is_double_buffered(c));
+    iodma_plat_range seg{};
+    unsigned long long off = 0x800;
+    unsigned n = 1;
+    ASSERT_EQ(iodma_core_cmd_gen_segments(c, &off, &seg, &n), 0);
+    EXPECT_EQ(seg.addr, 0x402000u) << "round " << round;
+    EXPECT_EQ(seg.len, kPage);
+    EXPECT_EQ(off, 0x1800u);
+    ASSERT_EQ(iodma_core_cmd_complete(c, 0), 0);
+    // Ranges of 0x1000 and 0x800 bytes, the second above 4 GiB.
+    ASSERT_EQ(iodma_core_cmd_prepare(c, 2 * kPage, 0x1800, 0), 0);
+    EXPECT_TRUE(iodma_core_cmd_is_double_buffered(c));
+    ASSERT_EQ(iodma_core_cmd_complete(c, 0), 0);
+  }
+}
+
 }  // namespace
 }  // namespace xfer

@@ -152,6 +152,7 @@ class Command {
   void zero_cb(u64 pos, u64 len);
   void switch_to_copy_buffer(bool fill);
   void check_one_segment();
+  [[nodiscard]] DevSegList mapped_list(u32 n);
   [[nodiscard]] bool checks_kept();
   void keep_checks();
   [[nodiscard]] bool fast();
@@ -226,17 +227,20 @@ class Command {
   bool gathered_ = false;
   bool map_reusable_ = false;
   // kept_: the last mapped device list that needed no copy buffer, its
-  // kept_count_ ranges in kept_segs_, and what check_one_segment() and
-  // fast() found for it under spec_ (a function of the two only), so that
-  // the same list mapped again is not checked again. set_device() forgets
-  // it with the spec.
+  // kept_count_ ranges in kept_segs_ (kept_total_ bytes, their starts in
+  // dev_starts_), and what check_one_segment() and fast() found for it
+  // under spec_ (a function of the two only), so that the same list mapped
+  // again is not checked again. set_device() forgets it with the spec.
+  // kept_hit_: the last mapping gave exactly that list (mapped_list()).
   bool kept_ = false;
+  bool kept_hit_ = false;
   bool kept_fast_ = false;
   bool kept_fast_known_ = false;
   bool kept_one_seg_ = false;
   bool kept_as_ranges_ = false;
   bool kept_stride_ = false;
   u32 kept_count_ = 0;
+  u64 kept_total_ = 0;
   u64 gather_off_ = 0;
   u64 gather_len_ = 0;
   DevSegList cpu_;       // physical ranges of the prepared range

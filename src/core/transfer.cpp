@@ -114,7 +114,7 @@ int Command::gather_ranges(u64 offset, u64 length) {
       dev_segs_.data()[i] = DevSeg{
           iodma_plat_phys_to_bus(dev_, cpu_.segs[i].addr), cpu_.segs[i].len};
     via_ = Via::kBus;
-    dev_list_ = make_list(dev_segs_.data(), dev_starts_.data(), n);
+    dev_list_ = mapped_list(n);
     return kOk;
   }
   // DMA_ATTR_SKIP_CPU_SYNC semantics: NO_SYNC skips the bounce copy;
@@ -140,7 +140,7 @@ int Command::gather_ranges(u64 offset, u64 length) {
     mapped_ = true;
     single_ = true;
     via_ = Via::kMapping;
-    dev_list_ = make_list(dev_segs_.data(), dev_starts_.data(), 1);
+    dev_list_ = mapped_list(1);
     return kOk;
   }
   const unsigned long state = iodma_plat_map_state_size(n);
@@ -162,7 +162,7 @@ int Command::gather_ranges(u64 offset, u64 length) {
   }
   mapped_ = true;
   via_ = Via::kMapping;
-  dev_list_ = make_list(dev_segs_.data(), dev_starts_.data(), nout);
+  dev_list_ = mapped_list(nout);
   return kOk;
 }
 
@@ -189,15 +189,32 @@ bool Command::fast() {
   return fast_;
 }
 
-// Whether dev_list_ is the list keep_checks() kept, range for range (a
-// driver's buffer mapped again where the platform gives it the same device
-// addresses): then the checks' results are its, and no copy buffer.
+// dev_segs_'s first n ranges, the device side of a new mapping, as the
+// device list. When they are the kept list, range for range (a driver's
+// buffer mapped again where the platform gives it the same addresses),
+// their starts are still in dev_starts_: only this writes it for a
+// mapping, and it forgets the kept list whenever it writes another one.
+[[gnu::always_inline]] inline DevSegList Command::mapped_list(u32 n) {
+  kept_hit_ = false;
+  if (kept_ && n == kept_count_) {
+    const DevSeg* now = dev_segs_.data();
+    const DevSeg* kept = kept_segs_.data();
+    u32 i = 0;
+    while (i < n && now[i].addr == kept[i].addr && now[i].len == kept[i].len)
+      i++;
+    if (i == n) {
+      kept_hit_ = true;
+      return DevSegList{now, dev_starts_.data(), n, kept_total_};
+    }
+  }
+  kept_ = false;
+  return make_list(dev_segs_.data(), dev_starts_.data(), n);
+}
+
+// Whether the mapping gave the kept list: then the checks' results are
+// its, and no copy buffer is needed.
 [[gnu::always_inline]] inline bool Command::checks_kept() {
-  if (!kept_ || dev_list_.count != kept_count_) return false;
-  const DevSeg* now = dev_list_.segs;
-  const DevSeg* kept = kept_segs_.data();
-  for (u32 i = 0; i < kept_count_; i++)
-    if (now[i].addr != kept[i].addr || now[i].len != kept[i].len) return false;
+  if (!kept_hit_) return false;
   fast_ = kept_fast_;
   fast_known_ = kept_fast_known_;
   one_seg_ = kept_one_seg_;
@@ -213,6 +230,7 @@ bool Command::fast() {
   DevSeg* kept = kept_segs_.data();
   for (u32 i = 0; i < n; i++) kept[i] = dev_list_.segs[i];  // mostly one
   kept_count_ = n;
+  kept_total_ = dev_list_.total;
   kept_fast_ = fast_;
   kept_fast_known_ = fast_known_;
   kept_one_seg_ = one_seg_;
