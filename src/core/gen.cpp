@@ -23,10 +23,13 @@ template <typename T, bool kBig>
 struct PairWriter {
   void* segments;
   bool operator()(u32 i, u64 addr, u64 len) const {
-    const T v[2] = {to_order(static_cast<T>(addr), kBig),
-                    to_order(static_cast<T>(len), kBig)};
-    __builtin_memcpy(static_cast<u8*>(segments) + size_t{i} * sizeof(v), v,
-                     sizeof(v));
+    // Two scalar stores (the caller's array may be unaligned): no
+    // temporary array, which would go through the stack.
+    const T a = to_order(static_cast<T>(addr), kBig);
+    const T l = to_order(static_cast<T>(len), kBig);
+    u8* p = static_cast<u8*>(segments) + size_t{i} * 2 * sizeof(T);
+    __builtin_memcpy(p, &a, sizeof(T));
+    __builtin_memcpy(p + sizeof(T), &l, sizeof(T));
     return true;
   }
 };
