@@ -108,13 +108,21 @@ int Command::emit_stride(Walker* wp, u32 count, u32* n, Writer write) const {
   const u64 boundary = spec_.segment_boundary;
   u64 pos = wp->pos(), addr = dev_list_.segs[0].addr + pos;
   u32 i = 0;
-  for (; i < count && pos < total; i++) {
-    u64 len = min_of(total - pos, max_seg);
-    if (boundary != 0)
-      len = min_of(len, walk_detail::to_boundary(addr, boundary));
-    if (!write(i, addr, len)) return kEOVERFLOW;
-    addr += len;
-    pos += len;
+  if (boundary == 0) {  // the common case: cut at max_segment_size only
+    for (; i < count && pos < total; i++) {
+      const u64 len = min_of(total - pos, max_seg);
+      if (!write(i, addr, len)) return kEOVERFLOW;
+      addr += len;
+      pos += len;
+    }
+  } else {
+    for (; i < count && pos < total; i++) {
+      const u64 len = min_of(min_of(total - pos, max_seg),
+                             walk_detail::to_boundary(addr, boundary));
+      if (!write(i, addr, len)) return kEOVERFLOW;
+      addr += len;
+      pos += len;
+    }
   }
   if (pos < total)
     wp->seek(dev_list_, pos);

@@ -246,7 +246,7 @@ bool Command::fast() {
 // (ranges_are_segments(), which also proves that walk succeeds; the walker
 // stands at a range's start in the same state whether it came from 0 or
 // seeked there, so a walk from any range start emits the ranges too).
-void Command::check_one_segment() {
+[[gnu::always_inline]] inline void Command::check_one_segment() {
   const DevSeg& s = dev_list_.segs[0];
   if (dev_list_.count == 1) {
     // meets_spec_fast() of one range, without the call: the common case.
