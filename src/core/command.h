@@ -37,10 +37,10 @@ struct DevKey {
 //    it (the mapping, the bus addresses or the copy buffer per via_), and
 //    pinned_ holds npinned_ pinned user pages. single_: the mapping is one
 //    range mapped without a scatterlist (dev_list_ has one range).
-//    one_seg_: the walk from offset 0 emits exactly dev_list_'s one range,
-//    unchanged (gen_segments writes it directly). as_ranges_: it emits
+//    chk_.one_seg: the walk from offset 0 emits exactly dev_list_'s one range,
+//    unchanged (gen_segments writes it directly). chk_.as_ranges: it emits
 //    each of dev_list_'s ranges as one segment, unchanged
-//    (ranges_are_segments()). stride_: dev_list_ is one range that meets
+//    (ranges_are_segments()). chk_.stride: dev_list_ is one range that meets
 //    the spec (fast()) and no alignment but the first applies, so the walk
 //    cuts it only at max_segment_size, segment_boundary and its end.
 //  - rsv_blocks_ holds rsv_count_ copy-buffer blocks of rsv_block_ bytes,
@@ -80,8 +80,8 @@ class Command {
   // stands, asked for from its start (gen_one() writes it directly). Only
   // gen.cpp calls it, where gen_one() is defined inline.
   [[nodiscard]] int gen_segments(c_u64* offset, void* segments, u32* count) {
-    if (one_seg_ && offset != nullptr && *offset == 0 && segments != nullptr &&
-        count != nullptr && *count != 0)
+    if (chk_.one_seg && offset != nullptr && *offset == 0 &&
+        segments != nullptr && count != nullptr && *count != 0)
       return gen_one(offset, segments, count);
     return gen_walk(offset, segments, count);
   }
@@ -210,12 +210,16 @@ class Command {
   Via via_ = Via::kMapping;
   Dir dir_ = Dir::kBidirectional;
   bool mapped_ = false;  // a platform mapping is live
-  bool fast_ = false;    // meets_spec_fast(dev_list_), once fast_known_
-  bool fast_known_ = false;
   bool single_ = false;  // mapped by iodma_plat_map_single()
-  bool one_seg_ = false;
-  bool as_ranges_ = false;
-  bool stride_ = false;
+  // What the checks found for dev_list_ (see the invariants above).
+  struct SegChecks {
+    bool fast = false;  // meets_spec_fast(dev_list_), once fast_known
+    bool fast_known = false;
+    bool one_seg = false;
+    bool as_ranges = false;
+    bool stride = false;
+  };
+  SegChecks chk_;
   // cpu_ holds the ranges of [gather_off_, gather_off_ + gather_len_) of
   // md_ under lim_ while gathered_ (kernel memory only, whose pieces
   // cannot change; set_md_slot() and set_device() forget it).
@@ -229,16 +233,12 @@ class Command {
   // kept_: the last mapped device list that needed no copy buffer, its
   // kept_count_ ranges in kept_segs_ (kept_total_ bytes, their starts in
   // dev_starts_), and what check_one_segment() and fast() found for it
-  // under spec_ (a function of the two only), so that the same list mapped
-  // again is not checked again. set_device() forgets it with the spec.
-  // kept_hit_: the last mapping gave exactly that list (mapped_list()).
+  // under spec_ (kept_chk_, a function of the two only), so that the same
+  // list mapped again is not checked again. set_device() forgets it with the
+  // spec. kept_hit_: the last mapping gave exactly that list (mapped_list()).
   bool kept_ = false;
   bool kept_hit_ = false;
-  bool kept_fast_ = false;
-  bool kept_fast_known_ = false;
-  bool kept_one_seg_ = false;
-  bool kept_as_ranges_ = false;
-  bool kept_stride_ = false;
+  SegChecks kept_chk_;
   u32 kept_count_ = 0;
   u64 kept_total_ = 0;
   u64 gather_off_ = 0;

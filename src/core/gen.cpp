@@ -83,7 +83,7 @@ int Command::emit(Walker* wp, u32 count, u32* n, Writer write) const {
 }
 
 // Up to `count` of dev_list_'s ranges from w (at the start of one) as they
-// stand, when the walk would emit exactly them (as_ranges_): no cut, no
+// stand, when the walk would emit exactly them (chk_.as_ranges): no cut, no
 // check. kOk with *n written, or kEOVERFLOW from a custom function.
 template <typename Writer>
 int Command::emit_ranges(Walker* wp, u32 count, u32* n, Writer write) const {
@@ -99,7 +99,7 @@ int Command::emit_ranges(Walker* wp, u32 count, u32* n, Writer write) const {
 
 // Up to `count` segments of dev_list_'s one range from w, when the walk
 // would cut it only at max_segment_size, segment_boundary and its end
-// (stride_: prepare found every check of the walk passed, and with no
+// (chk_.stride: prepare found every check of the walk passed, and with no
 // alignment but the first each cut is simply the nearest of the three).
 // The same segments as emit(), without its per-segment checks.
 template <typename Writer>
@@ -134,8 +134,9 @@ int Command::emit_stride(Walker* wp, u32 count, u32* n, Writer write) const {
 
 template <typename Writer>
 int Command::emit_any(Walker* w, u32 count, u32* n, Writer write) const {
-  if (stride_) return emit_stride(w, count, n, write);
-  if (as_ranges_ && w->at_range_start()) return emit_ranges(w, count, n, write);
+  if (chk_.stride) return emit_stride(w, count, n, write);
+  if (chk_.as_ranges && w->at_range_start())
+    return emit_ranges(w, count, n, write);
   return emit(w, count, n, write);
 }
 
@@ -191,7 +192,7 @@ int Command::gen_walk(c_u64* offset, void* segments, u32* count) {
   // output array untouched.
   const u64 unit = max_of(spec_.alignment_length, spec_.alignment_internal);
   const bool safe =
-      (as_ranges_ && w.at_range_start()) ||
+      (chk_.as_ranges && w.at_range_start()) ||
       (fast() &&
        (w.pos() == 0 || ((w.addr(dev_list_) & (unit - 1)) == 0 &&
                          (w.pos() & (spec_.alignment_length - 1)) == 0)));

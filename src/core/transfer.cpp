@@ -182,11 +182,11 @@ int Command::gather_ranges(u64 offset, u64 length) {
 // prepare needs it for one range, gen_segments only for a walk from inside
 // a range of several.
 bool Command::fast() {
-  if (!fast_known_) {
-    fast_ = meets_spec_fast(spec_, dev_list_);
-    fast_known_ = true;
+  if (!chk_.fast_known) {
+    chk_.fast = meets_spec_fast(spec_, dev_list_);
+    chk_.fast_known = true;
   }
-  return fast_;
+  return chk_.fast;
 }
 
 // dev_segs_'s first n ranges, the device side of a new mapping, as the
@@ -215,11 +215,7 @@ bool Command::fast() {
 // its, and no copy buffer is needed.
 [[gnu::always_inline]] inline bool Command::checks_kept() {
   if (!kept_hit_) return false;
-  fast_ = kept_fast_;
-  fast_known_ = kept_fast_known_;
-  one_seg_ = kept_one_seg_;
-  as_ranges_ = kept_as_ranges_;
-  stride_ = kept_stride_;
+  chk_ = kept_chk_;
   return true;
 }
 
@@ -231,11 +227,7 @@ bool Command::fast() {
   for (u32 i = 0; i < n; i++) kept[i] = dev_list_.segs[i];  // mostly one
   kept_count_ = n;
   kept_total_ = dev_list_.total;
-  kept_fast_ = fast_;
-  kept_fast_known_ = fast_known_;
-  kept_one_seg_ = one_seg_;
-  kept_as_ranges_ = as_ranges_;
-  kept_stride_ = stride_;
+  kept_chk_ = chk_;
   kept_ = true;
 }
 
@@ -254,20 +246,20 @@ bool Command::fast() {
     const bool fast = (s.addr & (max_of(spec_.alignment, unit) - 1)) == 0 &&
                       s.addr <= spec_.max_address &&
                       s.len - 1 <= spec_.max_address - s.addr;
-    fast_ = fast;
-    fast_known_ = true;
-    stride_ = fast && spec_.alignment_length == 1 &&
-              spec_.alignment_internal == 1 && spec_.alignment_end == 1;
-    one_seg_ =
+    chk_.fast = fast;
+    chk_.fast_known = true;
+    chk_.stride = fast && spec_.alignment_length == 1 &&
+                  spec_.alignment_internal == 1 && spec_.alignment_end == 1;
+    chk_.one_seg =
         fast && s.len <= spec_.max_segment_size &&
         (spec_.segment_boundary == 0 ||
          walk_detail::to_boundary(s.addr, spec_.segment_boundary) >= s.len);
-    as_ranges_ = one_seg_;
+    chk_.as_ranges = chk_.one_seg;
     return;
   }
-  stride_ = false;
-  one_seg_ = false;
-  as_ranges_ = ranges_are_segments(spec_, dev_list_);
+  chk_.stride = false;
+  chk_.one_seg = false;
+  chk_.as_ranges = ranges_are_segments(spec_, dev_list_);
 }
 
 namespace {
@@ -422,7 +414,7 @@ void Command::switch_to_copy_buffer(bool fill) {
   if (cb_reserved_) stats_.cb_reserved++;
   via_ = Via::kCopy;
   dev_list_ = cb_list_;
-  fast_known_ = false;
+  chk_.fast_known = false;
   check_one_segment();
   if (fill || device_writes(dir_))
     copy_md_to_cb(0, length_);
@@ -483,11 +475,11 @@ int Command::prepare(u64 offset, u64 length, u32 flags) {
   }
   bool need_copy = unreachable;
   if (!need_copy && !checks_kept()) {
-    fast_known_ = false;
+    chk_.fast_known = false;
     check_one_segment();
     // The walk from 0 succeeds if it emits the ranges as they stand, or
     // if they meet the cheap sufficient test; else the exact test decides.
-    need_copy = !as_ranges_ && !fast() && !spec_.iterate_only &&
+    need_copy = !chk_.as_ranges && !fast() && !spec_.iterate_only &&
                 check_walk(spec_, dev_list_) != kOk;
     if (!need_copy) keep_checks();
   }
@@ -539,8 +531,8 @@ int Command::prepare_with_spec(const iodma_core_spec& raw, u64 offset,
     unmap_device(unmap_attrs);
   unpin();
   via_ = Via::kMapping;
-  one_seg_ = false;
-  stride_ = false;
+  chk_.one_seg = false;
+  chk_.stride = false;
   nest_ = 0;
   md_->drop_prepared();
 }
