@@ -462,12 +462,15 @@ out:
 /*
  * iodma over [off, off + len): prepare, gen_segments (all), complete;
  * with @timed (a constant: no branch in either copy) the phases in @p.
+ * gen_segments writes straight into the descriptor ring, as raw's walk
+ * does with desc_put(), and the ring is summed into @sink after the
+ * cycle, outside its timed phases (as sg_cycle_done() does for raw).
  */
 static __always_inline bool iodma_run(struct iodma_cmd *cmd, u64 off, u64 len,
 				      u64 *sink, u32 *nsegs, struct phases *p,
 				      const bool timed)
 {
-	struct iodma_seg64 segs[NDESC];
+	struct descs d = { .n = 0 };
 	u64 t0 = 0, t1 = 0, t2 = 0, pos = 0;
 	bool ok = true;
 
@@ -479,15 +482,13 @@ static __always_inline bool iodma_run(struct iodma_cmd *cmd, u64 off, u64 len,
 	if (timed)
 		t1 = ktime_get_ns();
 	while (pos < len) {
-		u32 n = ARRAY_SIZE(segs), i;
+		u32 at = d.n % NDESC, n = NDESC - at;
 
-		if (iodma_cmd_gen_segments(cmd, &pos, segs, &n)) {
+		if (iodma_cmd_gen_segments(cmd, &pos, &d.d[at], &n)) {
 			ok = false;
 			break;
 		}
-		for (i = 0; i < n; i++)
-			*sink += segs[i].addr + segs[i].len;
-		*nsegs += n;
+		d.n += n;
 	}
 	if (timed)
 		t2 = ktime_get_ns();
@@ -498,6 +499,8 @@ static __always_inline bool iodma_run(struct iodma_cmd *cmd, u64 off, u64 len,
 		p->t[1] = t2 - t1;
 		p->t[2] = ktime_get_ns() - t2;
 	}
+	*nsegs = d.n;
+	*sink += descs_sum(&d);
 	return ok;
 }
 
