@@ -182,6 +182,44 @@ static struct iodma_md *xbuf_make(struct kunit *test, struct xbuf **out,
 	return md;
 }
 
+static void xmd_put(void *md)
+{
+	iodma_md_put(md);
+}
+
+static void xcmd_destroy(void *cmd)
+{
+	iodma_cmd_destroy(cmd);
+}
+
+/*
+ * iodma_cmd_create(), the command then KUnit's to destroy when the test
+ * ends, also when an assertion stops it half-way (a prepared command is
+ * completed: no mapping, pin or md reference is left behind). Create it
+ * after the buffers it will map, so that it goes before they are freed.
+ * An error pointer is returned as it is.
+ */
+static struct iodma_cmd *xcmd_create(struct kunit *test, struct device *dev,
+				     const struct iodma_spec *spec)
+{
+	struct iodma_cmd *cmd = iodma_cmd_create(dev, spec, 0, GFP_KERNEL);
+
+	if (!IS_ERR_OR_NULL(cmd) &&
+	    kunit_add_action_or_reset(test, xcmd_destroy, cmd))
+		return ERR_PTR(-ENOMEM);
+	return cmd;
+}
+
+/* Attach @md to @cmd, which holds its own reference: ours is dropped. */
+static void xcmd_attach(struct kunit *test, struct iodma_cmd *cmd,
+			struct iodma_md *md)
+{
+	int err = iodma_cmd_set_md(cmd, md, false);
+
+	iodma_md_put(md);
+	KUNIT_ASSERT_EQ(test, 0, err);
+}
+
 /* Play the device: copy between @buf and the memory behind [dma, +n). */
 static void dev_access(struct kunit *test, struct device *dev, u64 dma,
 		       u8 *buf, u64 n, bool write)
@@ -314,15 +352,17 @@ static void xfer_matrix_test(struct kunit *test)
 	 */
 	KUNIT_ASSERT_EQ(test, 0, kunit_add_action_or_reset(test, restore_masks, dev));
 	KUNIT_ASSERT_EQ(test, 0, dma_set_mask_and_coherent(dev, DMA_BIT_MASK(64)));
-	cmd = iodma_cmd_create(dev, &spec, 0, GFP_KERNEL);
+	md = xbuf_make(test, &b, c->kind, c->dir);
+	cmd = xcmd_create(test, dev, &spec);
 	if (physical && iodma_kunit_expect_physical_refused(c->mode)) {
 		KUNIT_EXPECT_EQ(test, PTR_ERR(cmd), -EOPNOTSUPP);
+		iodma_md_put(md);
 		return;
 	}
+	if (IS_ERR_OR_NULL(cmd))
+		iodma_md_put(md);
 	KUNIT_ASSERT_NOT_ERR_OR_NULL(test, cmd);
-	md = xbuf_make(test, &b, c->kind, c->dir);
-	KUNIT_ASSERT_EQ(test, 0, iodma_cmd_set_md(cmd, md, false));
-	iodma_md_put(md);	/* the command holds its own reference */
+	xcmd_attach(test, cmd, md);
 
 	KUNIT_ASSERT_EQ(test, 0, iodma_cmd_prepare(cmd, SUB_OFF, SUB_LEN, 0));
 	KUNIT_EXPECT_FALSE(test, iodma_cmd_is_double_buffered(cmd));
@@ -352,7 +392,6 @@ static void xfer_matrix_test(struct kunit *test)
 	}
 	KUNIT_EXPECT_EQ_MSG(test, i, (size_t)BUF_LEN,
 			    "descriptor holds a wrong byte at %zu", i);
-	iodma_cmd_destroy(cmd);
 }
 
 /*
@@ -376,15 +415,14 @@ static void xfer_same_range_again_test(struct kunit *test)
 	KUNIT_ASSERT_EQ(test, 0, kunit_add_action_or_reset(test, restore_masks, dev));
 	KUNIT_ASSERT_EQ(test, 0, dma_set_mask_and_coherent(dev, DMA_BIT_MASK(64)));
 	for (k = 0; k < K_NR; k++) {
-		struct iodma_cmd *cmd = iodma_cmd_create(dev, &spec, 0,
-							 GFP_KERNEL);
-		struct iodma_md *md;
 		struct xbuf *b;
+		struct iodma_md *md = xbuf_make(test, &b, k, DMA_BIDIRECTIONAL);
+		struct iodma_cmd *cmd = xcmd_create(test, dev, &spec);
 
+		if (IS_ERR_OR_NULL(cmd))
+			iodma_md_put(md);
 		KUNIT_ASSERT_NOT_ERR_OR_NULL(test, cmd);
-		md = xbuf_make(test, &b, k, DMA_BIDIRECTIONAL);
-		KUNIT_ASSERT_EQ(test, 0, iodma_cmd_set_md(cmd, md, false));
-		iodma_md_put(md);
+		xcmd_attach(test, cmd, md);
 		for (round = 0; round < 3; round++) {
 			xbuf_fill(test, b, round);
 			KUNIT_ASSERT_EQ(test, 0,
@@ -407,7 +445,6 @@ static void xfer_same_range_again_test(struct kunit *test)
 					    "%s round %u: descriptor holds a wrong byte at %zu",
 					    kind_names[k], round, i);
 		}
-		iodma_cmd_destroy(cmd);
 	}
 }
 
@@ -446,15 +483,14 @@ static void xfer_shared_cacheline_test(struct kunit *test)
 	off[0] = PTR_ALIGN(buf + 1, L1_CACHE_BYTES) - buf;
 	off[1] = off[0] + len[0];
 	for (k = 0; k < 2; k++) {
-		struct iodma_md *md = iodma_md_from_kva(buf + off[k], len[k],
-							DMA_FROM_DEVICE,
-							GFP_KERNEL);
+		struct iodma_md *md;
 
-		KUNIT_ASSERT_NOT_ERR_OR_NULL(test, md);
-		cmd[k] = iodma_cmd_create(dev, &spec, 0, GFP_KERNEL);
+		cmd[k] = xcmd_create(test, dev, &spec);
 		KUNIT_ASSERT_NOT_ERR_OR_NULL(test, cmd[k]);
-		KUNIT_EXPECT_EQ(test, 0, iodma_cmd_set_md(cmd[k], md, false));
-		iodma_md_put(md);
+		md = iodma_md_from_kva(buf + off[k], len[k], DMA_FROM_DEVICE,
+				       GFP_KERNEL);
+		KUNIT_ASSERT_NOT_ERR_OR_NULL(test, md);
+		xcmd_attach(test, cmd[k], md);
 	}
 	for (k = 0; k < 2; k++) {
 		KUNIT_ASSERT_EQ(test, 0, iodma_cmd_prepare(cmd[k], 0, 0, 0));
@@ -478,7 +514,6 @@ static void xfer_shared_cacheline_test(struct kunit *test)
 				break;
 		KUNIT_EXPECT_EQ_MSG(test, i, len[k],
 				    "buffer %u: a wrong byte at %zu", k, i);
-		iodma_cmd_destroy(cmd[k]);
 	}
 	for (i = 0; i < n; i++)
 		if ((i < off[0] || i >= off[1] + len[1]) && buf[i] != 0x5a)
@@ -585,13 +620,12 @@ static void xfer_copy_buffer_test(struct kunit *test)
 			want_copy = page_to_phys(pg) + PAGE_SIZE > top &&
 				    !iodma_kunit_platform_bounces_within(dev, top - 1);
 
-		cmd = iodma_cmd_create(dev, &spec, 0, GFP_KERNEL);
+		cmd = xcmd_create(test, dev, &spec);
 		KUNIT_ASSERT_NOT_ERR_OR_NULL(test, cmd);
 		md = iodma_md_from_kva(kva, PAGE_SIZE, DMA_FROM_DEVICE,
 				       GFP_KERNEL);
 		KUNIT_ASSERT_NOT_ERR_OR_NULL(test, md);
-		KUNIT_ASSERT_EQ(test, 0, iodma_cmd_set_md(cmd, md, false));
-		iodma_md_put(md);
+		xcmd_attach(test, cmd, md);
 		err = iodma_cmd_prepare(cmd, 0, 0, IODMA_PREPARE_NO_SYNC);
 		KUNIT_ASSERT_EQ(test, 0, err);
 		KUNIT_EXPECT_EQ_MSG(test, iodma_cmd_is_double_buffered(cmd),
@@ -613,7 +647,6 @@ static void xfer_copy_buffer_test(struct kunit *test)
 			if (kva[i] != (i < 10 ? 0xee : pat(i, 3)))
 				break;
 		KUNIT_EXPECT_EQ_MSG(test, i, PAGE_SIZE, "wrong byte at %zu", i);
-		iodma_cmd_destroy(cmd);
 	}
 }
 
@@ -632,11 +665,12 @@ static void xfer_synchronize_test(struct kunit *test)
 
 	KUNIT_ASSERT_NOT_NULL(test, sl);
 	KUNIT_ASSERT_NOT_NULL(test, seen);
-	cmd = iodma_cmd_create(dev, &spec, 0, GFP_KERNEL);
-	KUNIT_ASSERT_NOT_ERR_OR_NULL(test, cmd);
 	md = xbuf_make(test, &b, K_KMALLOC, DMA_BIDIRECTIONAL);
-	KUNIT_ASSERT_EQ(test, 0, iodma_cmd_set_md(cmd, md, false));
-	iodma_md_put(md);
+	cmd = xcmd_create(test, dev, &spec);
+	if (IS_ERR_OR_NULL(cmd))
+		iodma_md_put(md);
+	KUNIT_ASSERT_NOT_ERR_OR_NULL(test, cmd);
+	xcmd_attach(test, cmd, md);
 	KUNIT_EXPECT_EQ(test, iodma_cmd_synchronize(cmd, IODMA_SYNC_FOR_CPU),
 			-ENODATA);
 	KUNIT_ASSERT_EQ(test, 0, iodma_cmd_prepare(cmd, SUB_OFF, SUB_LEN, 0));
@@ -672,7 +706,6 @@ static void xfer_synchronize_test(struct kunit *test)
 	KUNIT_ASSERT_EQ(test, 0, iodma_cmd_prepare(cmd, SUB_OFF, SUB_LEN, 0));
 	KUNIT_EXPECT_FALSE(test, iodma_cmd_is_double_buffered(cmd));
 	KUNIT_ASSERT_EQ(test, 0, iodma_cmd_complete(cmd, 0));
-	iodma_cmd_destroy(cmd);
 }
 
 /* State errors, as SPEC.md tables them, on the real shim. */
@@ -689,14 +722,16 @@ static void xfer_errors_test(struct kunit *test)
 	u32 n = 1;
 	struct xbuf *b;
 
-	cmd = iodma_cmd_create(dev, &spec, 0, GFP_KERNEL);
+	/* The test's reference, dropped when it ends, after the command. */
+	md = xbuf_make(test, &b, K_VMALLOC, DMA_TO_DEVICE);
+	KUNIT_ASSERT_EQ(test, 0, kunit_add_action_or_reset(test, xmd_put, md));
+	cmd = xcmd_create(test, dev, &spec);
 	KUNIT_ASSERT_NOT_ERR_OR_NULL(test, cmd);
 	KUNIT_EXPECT_EQ(test, iodma_cmd_prepare(cmd, 0, 0, 0), -ENODATA);
 	KUNIT_EXPECT_EQ(test, iodma_cmd_complete(cmd, 0), -ENODATA);
 	KUNIT_EXPECT_EQ(test, iodma_cmd_gen_segments(cmd, &off, &seg, &n),
 			-ENODATA);
 	KUNIT_EXPECT_EQ(test, iodma_cmd_prepared_range(cmd, &o, &l), -ENODATA);
-	md = xbuf_make(test, &b, K_VMALLOC, DMA_TO_DEVICE);
 	KUNIT_ASSERT_EQ(test, 0, iodma_cmd_set_md(cmd, md, false));
 	KUNIT_EXPECT_EQ(test, iodma_cmd_prepare(cmd, 0, 0, 0), -ENOSPC);
 	KUNIT_EXPECT_EQ(test, iodma_cmd_prepare(cmd, 0, 6, 0), -EINVAL);
@@ -723,13 +758,11 @@ static void xfer_errors_test(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, iodma_cmd_clear_md(cmd, true), 0);
 	KUNIT_EXPECT_EQ(test, iodma_cmd_complete(cmd, 0), -ENODATA);
 	KUNIT_EXPECT_NULL(test, iodma_cmd_md(cmd));
-	iodma_md_put(md);
 	KUNIT_EXPECT_TRUE(test, IS_ERR(iodma_md_from_kva(&spec, 8, DMA_TO_DEVICE,
 							 GFP_KERNEL)));
 	md = iodma_md_from_user(TASK_SIZE_MAX + 4096ul, 4096, DMA_TO_DEVICE,
 				GFP_KERNEL);
 	KUNIT_EXPECT_EQ(test, PTR_ERR(md), -EFAULT);
-	iodma_cmd_destroy(cmd);
 }
 
 /* Destroy while prepared releases the pins and mappings. */
@@ -737,14 +770,22 @@ static void xfer_destroy_prepared_test(struct kunit *test)
 {
 	struct device *dev = iodma_kunit_edu_dev(test);
 	struct iodma_spec spec = { .format = IODMA_FMT_HOST64 };
-	struct iodma_cmd *cmd = iodma_cmd_create(dev, &spec, 0, GFP_KERNEL);
-	struct iodma_md *md;
 	struct xbuf *b;
+	struct iodma_md *md = xbuf_make(test, &b, K_USER, DMA_FROM_DEVICE);
+	struct iodma_cmd *cmd = iodma_cmd_create(dev, &spec, 0, GFP_KERNEL);
+	u64 off, len = 0;
+	int err;
 
+	if (IS_ERR_OR_NULL(cmd))
+		iodma_md_put(md);
 	KUNIT_ASSERT_NOT_ERR_OR_NULL(test, cmd);
-	md = xbuf_make(test, &b, K_USER, DMA_FROM_DEVICE);
-	KUNIT_ASSERT_EQ(test, 0, iodma_cmd_set_md(cmd, md, true));
+	err = iodma_cmd_set_md(cmd, md, true);
 	iodma_md_put(md);
+	if (err)
+		iodma_cmd_destroy(cmd);
+	KUNIT_ASSERT_EQ(test, 0, err);
+	KUNIT_EXPECT_EQ(test, iodma_cmd_prepared_range(cmd, &off, &len), 0);
+	KUNIT_EXPECT_EQ(test, len, (u64)BUF_LEN);
 	iodma_cmd_destroy(cmd);	/* DMA-API debug and kmemleak check the rest */
 }
 
@@ -767,12 +808,11 @@ static void xfer_swiotlb_exhaustion_test(struct kunit *test)
 		struct iodma_md *md;
 
 		KUNIT_ASSERT_NOT_NULL(test, buf);
-		cmd[i] = iodma_cmd_create(dev, &spec, 0, GFP_KERNEL);
+		cmd[i] = xcmd_create(test, dev, &spec);
 		KUNIT_ASSERT_NOT_ERR_OR_NULL(test, cmd[i]);
 		md = iodma_md_from_kva(buf, SZ_64K, DMA_TO_DEVICE, GFP_KERNEL);
 		KUNIT_ASSERT_NOT_ERR_OR_NULL(test, md);
-		KUNIT_ASSERT_EQ(test, 0, iodma_cmd_set_md(cmd[i], md, false));
-		iodma_md_put(md);
+		xcmd_attach(test, cmd[i], md);
 	}
 	for (i = 0; i < ARRAY_SIZE(cmd); i++) {
 		int err = iodma_cmd_prepare(cmd[i], 0, 0, 0);
@@ -800,8 +840,6 @@ static void xfer_swiotlb_exhaustion_test(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, again, ok);
 	kunit_info(test, "swiotlb-exhaustion enomem=%u recovered=%s\n", enomem,
 		   again == ok ? "yes" : "no");
-	for (i = 0; i < ARRAY_SIZE(cmd); i++)
-		iodma_cmd_destroy(cmd[i]);
 }
 
 static struct kunit_case iodma_xfer_cases[] = {
