@@ -64,6 +64,12 @@ struct Injector {
   }
 };
 
+// A single mapping's bounce decision and the device key it was made under.
+struct SingleDecision {
+  iodma_plat_dev_key key;
+  bool bounced;
+};
+
 struct State {
   unsigned page_shift = 12;
   std::map<uint64_t, std::vector<uint8_t>> ram;  // by physical base
@@ -81,10 +87,12 @@ struct State {
   // the mappings IODMA_PLAT_MAP_REUSE mapped again.
   std::map<const void*, std::vector<std::pair<uint64_t, uint64_t>>> built;
   long reused_maps = 0;
-  // Single mappings found not to bounce, by device and range: the device
-  // key then (IODMA_PLAT_MAP_REUSE may name only such a range, same key).
-  std::map<std::tuple<const void*, uint64_t, uint64_t>, iodma_plat_dev_key>
-      single_direct;
+  // The last single mapping's bounce decision, by device and range, with
+  // the device key it was made under (IODMA_PLAT_MAP_REUSE may name only
+  // such a range, same key, and IODMA_PLAT_MAP_BOUNCED must say what was
+  // decided).
+  std::map<std::tuple<const void*, uint64_t, uint64_t>, SingleDecision>
+      single_decided;
   long reused_singles = 0;
   long page_runs = 0;  // iodma_plat_page_run() calls
   uint64_t next_mapping = 1;
@@ -949,20 +957,25 @@ int iodma_plat_map_single(void* dev, unsigned long long phys,
                           unsigned long long* dma, int* direct) {
   st().single_maps++;
   // A reuse skips the shim's bounce decision: it must name a range a single
-  // mapping of this device mapped without a bounce under the same device
-  // key, and that range must still not bounce.
+  // mapping of this device mapped under the same device key, say what was
+  // decided then (IODMA_PLAT_MAP_BOUNCED), and the range must still map so.
   const bool reuse = (attrs & IODMA_PLAT_MAP_REUSE) != 0;
+  const bool said_bounced = (attrs & IODMA_PLAT_MAP_BOUNCED) != 0;
+  if (!reuse && said_bounced)
+    fake::dma_error("IODMA_PLAT_MAP_BOUNCED without IODMA_PLAT_MAP_REUSE");
   const auto where = std::make_tuple(static_cast<const void*>(dev),
                                      uint64_t{phys}, uint64_t{len});
   iodma_plat_dev_key key;
   read_key(dev, &key);
   if (reuse) {
     st().reused_singles++;
-    auto it = st().single_direct.find(where);
-    if (it == st().single_direct.end())
+    auto it = st().single_decided.find(where);
+    if (it == st().single_decided.end())
       fake::dma_error("a single mapping reused a decision never made");
-    else if (std::memcmp(&it->second, &key, sizeof(key)) != 0)
+    else if (std::memcmp(&it->second.key, &key, sizeof(key)) != 0)
       fake::dma_error("a single mapping reused another device key's decision");
+    else if (it->second.bounced != said_bounced)
+      fake::dma_error("a single mapping reused another decision");
   }
   const iodma_plat_range r{phys, len};
   iodma_plat_range out{};
@@ -976,11 +989,9 @@ int iodma_plat_map_single(void* dev, unsigned long long phys,
   fake::Mapping& m = st().mappings[id];
   m.single = true;
   const bool bounced = !m.ents.empty() && m.ents[0].bounce != 0;
-  if (reuse && bounced) fake::dma_error("a reused single mapping bounces");
-  if (bounced)
-    st().single_direct.erase(where);
-  else
-    st().single_direct[where] = key;
+  if (reuse && bounced != said_bounced)
+    fake::dma_error("a reused single mapping's bounce decision is wrong now");
+  st().single_decided[where] = fake::SingleDecision{key, bounced};
   *dma = out.addr;
   *direct = bounced ? 0 : 1;
   return 0;

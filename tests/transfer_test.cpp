@@ -961,10 +961,11 @@ TEST_F(ReuseTest, AnotherDescriptorOrDeviceLimitBuildsAnew) {
 }
 
 // One range maps as a single mapping; the same range again, for the same
-// device key, skips the shim's bounce decision (IODMA_PLAT_MAP_REUSE; the
-// fake fails a reuse of a range never found direct, or found so under
-// another key, or that bounces now). Another range, a bounce, a changed
-// key: decided again.
+// device key, skips the shim's bounce decision (IODMA_PLAT_MAP_REUSE, with
+// IODMA_PLAT_MAP_BOUNCED when it bounced; the fake fails a reuse of a
+// decision never made, or made under another key, or that the mapping now
+// contradicts, or passed as the other one). Another range, a changed key:
+// decided again.
 TEST_F(ReuseTest, SameSingleRangeSkipsTheBounceDecision) {
   iodma_cmd* c = cmd();
   const uint64_t pg = fake::page_size();
@@ -994,19 +995,27 @@ TEST_F(ReuseTest, SameSingleRangeSkipsTheBounceDecision) {
   ASSERT_EQ(iodma_core_cmd_complete(c, 0), 0);
   EXPECT_EQ(fake::reused_singles(), 2);
 
-  // Every mapping bounces under swiotlb: never a reuse.
+  // Every mapping bounces under swiotlb (a new key): decided once, then
+  // reused as a decision to bounce (IODMA_PLAT_MAP_BOUNCED), each mapping
+  // in a bounce slot of its own.
   dev_.dma_mask = ~0ull;
   dev_.mode = fake::Mode::kSwiotlb;
-  cycle(c, 0, 0);
-  cycle(c, 0, 0);
+  const std::vector<model::Seg> bounced = cycle(c, 0, 0);
+  ASSERT_EQ(bounced.size(), 1u);
+  EXPECT_NE(bounced[0].addr, first[0].addr);
   EXPECT_EQ(fake::reused_singles(), 2);
+  EXPECT_EQ(cycle(c, 0, 0).size(), 1u);
+  EXPECT_EQ(fake::reused_singles(), 3);
+  EXPECT_NE(fake::last_map_attrs() & IODMA_PLAT_MAP_BOUNCED, 0u);
 
-  // Direct again: a new key, decided once more, then reused.
+  // Direct again: a new key, decided once more, then reused as direct.
   dev_.mode = fake::Mode::kDirect;
   EXPECT_EQ(cycle(c, 0, 0), first);
-  EXPECT_EQ(fake::reused_singles(), 2);
-  EXPECT_EQ(cycle(c, 0, 0), first);
   EXPECT_EQ(fake::reused_singles(), 3);
+  EXPECT_EQ(fake::last_map_attrs() & IODMA_PLAT_MAP_BOUNCED, 0u);
+  EXPECT_EQ(cycle(c, 0, 0), first);
+  EXPECT_EQ(fake::reused_singles(), 4);
+  EXPECT_EQ(fake::last_map_attrs() & IODMA_PLAT_MAP_BOUNCED, 0u);
 }
 
 TEST_F(ReuseTest, UserMemoryAndReusableDescriptorsBuildEveryTime) {

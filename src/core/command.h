@@ -227,9 +227,11 @@ class Command {
   // IODMA_PLAT_MAP_REUSE. For several ranges, map_state_ holds the
   // scatterlist iodma_plat_map() built for them; for one range
   // (iodma_plat_map_single()), its last mapping, under the same device
-  // key, did not bounce (no need to decide that again).
+  // key, decided whether it bounces (map_bounced_), no need to decide
+  // that again.
   bool gathered_ = false;
   bool map_reusable_ = false;
+  bool map_bounced_ = false;
   // kept_: the last mapped device list that needed no copy buffer, its
   // kept_count_ ranges in kept_segs_ (kept_total_ bytes, their starts in
   // dev_starts_), and what check_one_segment() and fast() found for it

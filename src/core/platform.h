@@ -64,10 +64,12 @@ struct iodma_plat_range {
  * for exactly these ranges and the same device key (unmapped since): map
  * that again without rebuilding it, as a driver maps an sg_table it built
  * once, and without deciding again what only they decide.
- * iodma_plat_map_single(): the previous single mapping, of exactly this
- * range for the same device key, set *@direct: it does not bounce.
+ * iodma_plat_map_single(): the previous single mapping was of exactly this
+ * range for the same device key: whether it bounces is decided already,
+ * IODMA_PLAT_MAP_BOUNCED when that mapping set *@direct to 0.
  */
 #define IODMA_PLAT_MAP_REUSE 0x2
+#define IODMA_PLAT_MAP_BOUNCED 0x4
 
 /* Kinds of kernel virtual address. */
 #define IODMA_PLAT_KVA_INVALID 0
@@ -189,8 +191,8 @@ void iodma_plat_unmap(void *dev, void *state, int dir, unsigned int attrs);
  * nothing mapped on error. Unmapped by iodma_plat_unmap_single() with the
  * same @dma, @len and @dir; synced with iodma_plat_sync_range(). *@direct
  * (on success): 1 when the device reaches the range itself, no bounce
- * buffer between (the decision IODMA_PLAT_MAP_REUSE lets it skip next
- * time), else 0.
+ * buffer between, else 0 (the decision IODMA_PLAT_MAP_REUSE, with
+ * IODMA_PLAT_MAP_BOUNCED for 0, lets it skip next time).
  */
 int iodma_plat_map_single(void *dev, unsigned long long phys,
 			  unsigned long long len, int dir, unsigned int attrs,

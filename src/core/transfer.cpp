@@ -129,13 +129,17 @@ int Command::gather_ranges(u64 offset, u64 length) {
     // (dma_map_page_attrs()): no scatterlist to fill and walk back.
     unsigned long long dma = 0;
     int direct = 0;
-    const u32 reuse = map_reusable_ ? IODMA_PLAT_MAP_REUSE : 0;
+    // The last decision, kept (whether this range bounces).
+    u32 reuse = 0;
+    if (map_reusable_) reuse = IODMA_PLAT_MAP_REUSE;
+    if (map_reusable_ && map_bounced_) reuse |= IODMA_PLAT_MAP_BOUNCED;
     map_reusable_ = false;
     int err = iodma_plat_map_single(dev_, cpu_.segs[0].addr, cpu_.segs[0].len,
                                     static_cast<int>(dir_), attrs | reuse, &dma,
                                     &direct);
     if (err != kOk) return err;
-    map_reusable_ = direct != 0;
+    map_reusable_ = true;
+    map_bounced_ = direct == 0;
     dev_segs_.data()[0] = DevSeg{dma, cpu_.segs[0].len};
     mapped_ = true;
     single_ = true;

@@ -511,12 +511,14 @@ int iodma_plat_map_single(void *dev, unsigned long long phys,
 {
 	struct iodma_plat_range range = { .addr = phys, .len = len };
 	dma_addr_t addr;
-	bool bounces = false;
+	bool bounces;
 
 	if (iodma_should_fail())
 		return -ENOMEM;
-	/* A reuse: this range, this device key, found not to bounce before. */
-	if (!(attrs & IODMA_PLAT_MAP_REUSE))
+	/* A reuse: this range, this device key, decided before. */
+	if (attrs & IODMA_PLAT_MAP_REUSE)
+		bounces = attrs & IODMA_PLAT_MAP_BOUNCED;
+	else
 		bounces = iodma_direct_bounces(dev, &range, 1);
 	if (bounces && !iodma_bounce_reachable(dev))
 		return -EIO;	/* the core may use its own copy buffer */
