@@ -186,6 +186,12 @@ static struct iodma_cmd *fresh(struct kunit *test, struct device *dev,
 	return cmd;
 }
 
+/* Fault injection off when the test ends, also after a failed assertion. */
+static void fault_off(void *unused)
+{
+	iodma_test_fault(false, -1);
+}
+
 static void restore_mask(void *dev)
 {
 	dma_set_mask_and_coherent(dev, DMA_BIT_MASK(32));
@@ -299,6 +305,7 @@ static void fault_test(struct kunit *test)
 	struct iodma_cmd *cmd;
 	int i, err;
 
+	KUNIT_ASSERT_EQ(test, 0, kunit_add_action_or_reset(test, fault_off, NULL));
 	if (c->copy) {
 		err = kunit_add_action_or_reset(test, restore_mask, dev);
 		KUNIT_ASSERT_EQ(test, 0, err);

@@ -202,13 +202,16 @@ static struct iodma_cmd *tcmd(struct kunit *test, struct device *dev,
 	return cmd;
 }
 
-/* Set @md on @cmd, which then holds the only reference. */
+/* Set @md on @cmd, which then holds the only reference (ours is dropped). */
 static void give_md(struct kunit *test, struct iodma_cmd *cmd,
 		    struct iodma_md *md)
 {
+	int err;
+
 	KUNIT_ASSERT_NOT_ERR_OR_NULL(test, md);
-	KUNIT_ASSERT_EQ(test, 0, iodma_cmd_set_md(cmd, md, false));
+	err = iodma_cmd_set_md(cmd, md, false);
 	iodma_md_put(md);
+	KUNIT_ASSERT_EQ(test, 0, err);
 }
 
 struct segs {
