@@ -76,6 +76,10 @@ class Command {
   [[nodiscard]] int prepare_with_spec(const iodma_core_spec& spec, u64 offset,
                                       u64 length, u32 flags);
   [[nodiscard]] int complete(u32 flags);
+  // prepare() and complete() themselves, inline in transfer.cpp, where the
+  // C entry points (core_api.h) use them: one function each, no call.
+  [[nodiscard]] int prepare_inline(u64 offset, u64 length, u32 flags);
+  [[nodiscard]] int complete_inline(u32 flags);
   // Inline for its fast case: a prepared range that is one segment as it
   // stands, asked for from its start (gen_one() writes it directly). Only
   // gen.cpp calls it, where gen_one() is defined inline.

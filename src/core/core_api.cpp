@@ -153,11 +153,8 @@ iodma_md* iodma_core_cmd_md(const iodma_cmd* h) {
   return !bad(h) ? reinterpret_cast<iodma_md*>(from_handle(h)->md()) : nullptr;
 }
 
-int iodma_core_cmd_prepare(iodma_cmd* h, unsigned long long offset,
-                           unsigned long long length, unsigned int flags) {
-  if (bad(h)) return iodma::kEINVAL;
-  return from_handle(h)->note(from_handle(h)->prepare(offset, length, flags));
-}
+// iodma_core_cmd_prepare() and iodma_core_cmd_complete(): in transfer.cpp,
+// beside what they call.
 
 int iodma_core_cmd_prepare_with_spec(iodma_cmd* h, const iodma_core_spec* spec,
                                      unsigned long long offset,
@@ -166,11 +163,6 @@ int iodma_core_cmd_prepare_with_spec(iodma_cmd* h, const iodma_core_spec* spec,
   if (bad(h) || spec == nullptr) return iodma::kEINVAL;
   Command* c = from_handle(h);
   return c->note(c->prepare_with_spec(*spec, offset, length, flags));
-}
-
-int iodma_core_cmd_complete(iodma_cmd* h, unsigned int flags) {
-  if (bad(h)) return iodma::kEINVAL;
-  return from_handle(h)->note(from_handle(h)->complete(flags));
 }
 
 // iodma_core_cmd_gen_segments(): in gen.cpp, beside what it calls.

@@ -2,6 +2,7 @@
 // prepare / complete / synchronize / read and write bytes (SPEC.md
 // sections 4 and 6), and the copy buffer.
 #include "command.h"
+#include "handle.h"
 
 namespace iodma {
 namespace {
@@ -440,7 +441,9 @@ void Command::free_copy_buffer() {
   cb_count_ = 0;
 }
 
-int Command::prepare(u64 offset, u64 length, u32 flags) {
+[[gnu::always_inline]] inline int Command::prepare_inline(u64 offset,
+                                                          u64 length,
+                                                          u32 flags) {
   if (md_ == nullptr) return kENODATA;
   if ((flags & ~kPrepareFlags) != 0) return kEINVAL;
   const u64 md_len = md_->length();
@@ -510,6 +513,10 @@ int Command::prepare(u64 offset, u64 length, u32 flags) {
   return kOk;
 }
 
+int Command::prepare(u64 offset, u64 length, u32 flags) {
+  return prepare_inline(offset, length, flags);
+}
+
 int Command::prepare_with_spec(const iodma_core_spec& raw, u64 offset,
                                u64 length, u32 flags) {
   if (nest_ > 0) return kEBUSY;
@@ -541,7 +548,7 @@ int Command::prepare_with_spec(const iodma_core_spec& raw, u64 offset,
   md_->drop_prepared();
 }
 
-int Command::complete(u32 flags) {
+[[gnu::always_inline]] inline int Command::complete_inline(u32 flags) {
   if ((flags & ~kCompleteFlags) != 0) return kEINVAL;
   if (nest_ == 0) return kENODATA;
   stats_.completes++;
@@ -558,6 +565,8 @@ int Command::complete(u32 flags) {
   release(attrs);
   return kOk;
 }
+
+int Command::complete(u32 flags) { return complete_inline(flags); }
 
 int Command::synchronize(u64 offset, u64 length, bool whole, u32 options) {
   if ((options & ~kSyncOptions) != 0) return kEINVAL;
@@ -771,3 +780,19 @@ size_t Command::write_bytes(u64 offset, const void* buf, size_t len) {
 }
 
 }  // namespace iodma
+
+// The C entry points of prepare and complete (core_api.h), here so that
+// each is one function with what it calls.
+extern "C" int iodma_core_cmd_prepare(iodma_cmd* h, unsigned long long offset,
+                                      unsigned long long length,
+                                      unsigned int flags) {
+  if (iodma::bad(h)) return iodma::kEINVAL;
+  iodma::Command* c = iodma::from_handle(h);
+  return c->note(c->prepare_inline(offset, length, flags));
+}
+
+extern "C" int iodma_core_cmd_complete(iodma_cmd* h, unsigned int flags) {
+  if (iodma::bad(h)) return iodma::kEINVAL;
+  iodma::Command* c = iodma::from_handle(h);
+  return c->note(c->complete_inline(flags));
+}
