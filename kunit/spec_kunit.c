@@ -142,7 +142,7 @@ static void spec_defaults_test(struct kunit *test)
 	struct device *dev = iodma_kunit_edu_dev(test);
 	struct iodma_spec s = { .format = IODMA_FMT_LITTLE32,
 				.max_segment_size = 4095, .alignment = 64 };
-	struct iodma_spec raw;
+	struct iodma_spec raw = {};
 	struct iodma_cmd *cmd = iodma_cmd_create(dev, &s, 0, GFP_KERNEL);
 
 	KUNIT_ASSERT_NOT_ERR_OR_NULL(test, cmd);
@@ -159,7 +159,7 @@ static void spec_defaults_test(struct kunit *test)
 			dma_get_seg_boundary(dev) == ULONG_MAX ? 0ULL :
 			(u64)dma_get_seg_boundary(dev) + 1);
 	KUNIT_EXPECT_EQ(test, iodma_cmd_mapping(cmd), (u32)IODMA_MAPPED);
-	KUNIT_ASSERT_EQ(test, iodma_cmd_get_spec(cmd, &raw), 0);
+	KUNIT_EXPECT_EQ(test, iodma_cmd_get_spec(cmd, &raw), 0);
 	KUNIT_EXPECT_EQ(test, memcmp(&raw, &s, sizeof(s)), 0);
 	iodma_cmd_destroy(cmd);
 }
@@ -174,14 +174,14 @@ static void spec_set_atomic_test(struct kunit *test)
 				  .address_bits = 28,
 				  .max_segment_size = 512,
 				  .segment_boundary = 0x1800 };
-	struct iodma_spec raw;
+	struct iodma_spec raw = {};
 	struct iodma_cmd *cmd = iodma_cmd_create(dev, &s, 0, GFP_KERNEL);
 
 	KUNIT_ASSERT_NOT_ERR_OR_NULL(test, cmd);
 	KUNIT_EXPECT_EQ(test, iodma_cmd_set_spec(cmd, &bad), -EINVAL);
 	KUNIT_EXPECT_EQ(test, iodma_cmd_set_spec(cmd, NULL), -EINVAL);
 	KUNIT_EXPECT_EQ(test, iodma_cmd_set_spec(NULL, &s), -EINVAL);
-	KUNIT_ASSERT_EQ(test, iodma_cmd_get_spec(cmd, &raw), 0);
+	KUNIT_EXPECT_EQ(test, iodma_cmd_get_spec(cmd, &raw), 0);
 	KUNIT_EXPECT_EQ(test, memcmp(&raw, &s, sizeof(s)), 0);
 	/* SPEC.md 10.1: no wider than the device's DMA mask */
 	KUNIT_EXPECT_EQ(test, iodma_cmd_address_bits(cmd),
@@ -205,7 +205,7 @@ static void spec_clone_test(struct kunit *test)
 				.alignment_internal = 32,
 				.max_segment_size = 8192,
 				.segment_boundary = 1 << 16 };
-	struct iodma_spec raw;
+	struct iodma_spec raw = {};
 	struct iodma_cmd *cmd, *clone;
 	unsigned int refs = dev_refs(dev);
 	u8 *priv;
@@ -215,6 +215,8 @@ static void spec_clone_test(struct kunit *test)
 	KUNIT_ASSERT_NOT_ERR_OR_NULL(test, cmd);
 	memset(iodma_cmd_priv(cmd), 0x5a, 40);
 	clone = iodma_cmd_clone(cmd, GFP_KERNEL);
+	if (IS_ERR_OR_NULL(clone))
+		iodma_cmd_destroy(cmd);
 	KUNIT_ASSERT_NOT_ERR_OR_NULL(test, clone);
 	KUNIT_EXPECT_EQ(test, dev_refs(dev), refs + 2);
 	KUNIT_EXPECT_PTR_EQ(test, iodma_cmd_device(clone), dev);
@@ -222,7 +224,7 @@ static void spec_clone_test(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, iodma_cmd_alignment_length(clone), 16U);
 	KUNIT_EXPECT_EQ(test, iodma_cmd_alignment_internal(clone), 32U);
 	KUNIT_EXPECT_EQ(test, iodma_cmd_segment_boundary(clone), 65536ULL);
-	KUNIT_ASSERT_EQ(test, iodma_cmd_get_spec(clone, &raw), 0);
+	KUNIT_EXPECT_EQ(test, iodma_cmd_get_spec(clone, &raw), 0);
 	KUNIT_EXPECT_EQ(test, memcmp(&raw, &s, sizeof(s)), 0);
 	priv = iodma_cmd_priv(clone);
 	KUNIT_EXPECT_TRUE(test, IS_ALIGNED((unsigned long)priv, 16));
