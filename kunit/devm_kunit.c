@@ -98,11 +98,6 @@ static void unregister_driver(void *drv)
 	platform_driver_unregister(drv);
 }
 
-static void md_put_action(void *md)
-{
-	iodma_md_put(md);
-}
-
 /* A bidirectional descriptor over a buffer of its own (test-managed). */
 static struct iodma_md *kva_md(struct kunit *test)
 {
@@ -112,7 +107,7 @@ static struct iodma_md *kva_md(struct kunit *test)
 	KUNIT_ASSERT_NOT_NULL(test, buf);
 	md = iodma_md_from_kva(buf, LEN, DMA_BIDIRECTIONAL, GFP_KERNEL);
 	KUNIT_ASSERT_NOT_ERR_OR_NULL(test, md);
-	KUNIT_ASSERT_EQ(test, 0, kunit_add_action_or_reset(test, md_put_action, md));
+	KUNIT_ASSERT_EQ(test, 0, kunit_add_action_or_reset(test, iodma_kunit_md_put, md));
 	return md;
 }
 

@@ -141,6 +141,27 @@ static void iodma_kunit_put_pci(void *pdev)
 	pci_dev_put(pdev);
 }
 
+static void iodma_kunit_cmd_destroy(void *cmd)
+{
+	iodma_cmd_destroy(cmd);
+}
+
+struct iodma_cmd *iodma_kunit_cmd(struct kunit *test, struct device *dev,
+				  const struct iodma_spec *spec)
+{
+	struct iodma_cmd *cmd = iodma_cmd_create(dev, spec, 0, GFP_KERNEL);
+
+	if (!IS_ERR_OR_NULL(cmd) &&
+	    kunit_add_action_or_reset(test, iodma_kunit_cmd_destroy, cmd))
+		return ERR_PTR(-ENOMEM);
+	return cmd;
+}
+
+void iodma_kunit_md_put(void *md)
+{
+	iodma_md_put(md);
+}
+
 /*
  * The tests use edu as its driver would: bound. A PCI device gets its DMA
  * configuration when a driver binds to it (pci_dma_configure()); on a

@@ -112,6 +112,21 @@ unsigned int iodma_kunit_narrow_mask(struct kunit *test, struct device *dev,
  */
 bool iodma_kunit_platform_bounces_within(struct device *dev, u64 limit);
 
+struct iodma_cmd;
+struct iodma_md;
+struct iodma_spec;
+/*
+ * iodma_cmd_create() (no private area, GFP_KERNEL), the command then
+ * KUnit's to destroy when the test ends, also when an assertion stops it
+ * half-way (a prepared command is completed first). Create it after the
+ * buffers it will map: actions run in reverse order, so it goes before
+ * they are freed. An error pointer is returned as it is.
+ */
+struct iodma_cmd *iodma_kunit_cmd(struct kunit *test, struct device *dev,
+				  const struct iodma_spec *spec);
+/* An action dropping the md reference @md (an iodma_md) when the test ends. */
+void iodma_kunit_md_put(void *md);
+
 /* iodma's test hooks (fault injection, live counts, statistics). */
 #include "../src/core/core_api.h"
 #include "../src/shim/test_hooks.h"

@@ -181,24 +181,13 @@ static void sgt_free_action(void *p)
 	sg_free_table(p);
 }
 
-static void cmd_destroy_action(void *p)
-{
-	iodma_cmd_destroy(p);
-}
-
-static void md_put_action(void *p)
-{
-	iodma_md_put(p);
-}
-
 /* A command for @dev, destroyed when the test ends. */
 static struct iodma_cmd *tcmd(struct kunit *test, struct device *dev,
 			      const struct iodma_spec *spec)
 {
-	struct iodma_cmd *cmd = iodma_cmd_create(dev, spec, 0, GFP_KERNEL);
+	struct iodma_cmd *cmd = iodma_kunit_cmd(test, dev, spec);
 
 	KUNIT_ASSERT_NOT_ERR_OR_NULL(test, cmd);
-	at_end(test, cmd_destroy_action, cmd);
 	return cmd;
 }
 
@@ -1753,7 +1742,7 @@ static void limits_err_ptr_test(struct kunit *test)
 	f.cmd = tcmd(test, f.dev, &f.spec);
 	f.md = iodma_md_from_kva(buf, PAGE_SIZE, DMA_TO_DEVICE, GFP_KERNEL);
 	KUNIT_ASSERT_NOT_ERR_OR_NULL(test, f.md);
-	at_end(test, md_put_action, f.md);
+	at_end(test, iodma_kunit_md_put, f.md);
 	f.pool = iodma_pool_create(f.dev, &f.spec, 0, 1, GFP_KERNEL);
 	KUNIT_ASSERT_NOT_ERR_OR_NULL(test, f.pool);
 	at_end(test, pool_destroy_action, f.pool);

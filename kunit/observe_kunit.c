@@ -60,20 +60,10 @@ static struct iodma_core_stats global(struct kunit *test)
 	return s;
 }
 
-static void destroy_action(void *cmd)
-{
-	iodma_cmd_destroy(cmd);
-}
-
 /* Destroys *slot unless the test did (and cleared it) first. */
 static void destroy_slot_action(void *slot)
 {
 	iodma_cmd_destroy(*(struct iodma_cmd **)slot);
-}
-
-static void md_put_action(void *md)
-{
-	iodma_md_put(md);
 }
 
 static void observe_counters_test(struct kunit *test)
@@ -98,7 +88,7 @@ static void observe_counters_test(struct kunit *test)
 	KUNIT_ASSERT_NOT_NULL(test, buf);
 	md = iodma_md_from_kva(buf, LEN, DMA_TO_DEVICE, GFP_KERNEL);
 	KUNIT_ASSERT_NOT_ERR_OR_NULL(test, md);
-	KUNIT_ASSERT_EQ(test, 0, kunit_add_action_or_reset(test, md_put_action, md));
+	KUNIT_ASSERT_EQ(test, 0, kunit_add_action_or_reset(test, iodma_kunit_md_put, md));
 	KUNIT_ASSERT_NOT_NULL(test, cmdp);
 	KUNIT_ASSERT_EQ(test, 0, kunit_add_action_or_reset(test, destroy_slot_action,
 							   cmdp));
@@ -191,9 +181,8 @@ static void observe_failures_test(struct kunit *test)
 			-EINVAL);
 	KUNIT_EXPECT_EQ(test, PTR_ERR(iodma_cmd_create(NULL, &spec, 0, GFP_KERNEL)),
 			-EINVAL);
-	cmd = iodma_cmd_create(dev, &spec, 0, GFP_KERNEL);
+	cmd = iodma_kunit_cmd(test, dev, &spec);
 	KUNIT_ASSERT_NOT_ERR_OR_NULL(test, cmd);
-	KUNIT_ASSERT_EQ(test, 0, kunit_add_action_or_reset(test, destroy_action, cmd));
 	KUNIT_EXPECT_EQ(test, -ENODATA, iodma_cmd_prepare(cmd, 0, 0, 0));
 	KUNIT_EXPECT_EQ(test, -EINVAL, iodma_cmd_synchronize(cmd, 3));
 	g = global(test);

@@ -124,33 +124,6 @@ static struct iodma_md *sbuf_make(struct kunit *test, enum stale_kind kind,
 	return md;
 }
 
-static void scmd_destroy(void *cmd)
-{
-	iodma_cmd_destroy(cmd);
-}
-
-static void smd_put(void *md)
-{
-	iodma_md_put(md);
-}
-
-/*
- * A command KUnit destroys when the test ends, also when an assertion
- * stops it half-way (a prepared command is completed first). Created
- * after the buffers it maps, so that it goes before they are freed.
- */
-static struct iodma_cmd *scmd_create(struct kunit *test, struct device *dev,
-				     const struct iodma_spec *spec)
-{
-	struct iodma_cmd *cmd = iodma_cmd_create(dev, spec, 0, GFP_KERNEL);
-	int err;
-
-	KUNIT_ASSERT_NOT_ERR_OR_NULL(test, cmd);
-	err = kunit_add_action_or_reset(test, scmd_destroy, cmd);
-	KUNIT_ASSERT_EQ(test, 0, err);
-	return cmd;
-}
-
 /* The device writes HOLE bytes in the middle; the rest must not change. */
 static void stale_from_device_test(struct kunit *test)
 {
@@ -180,8 +153,9 @@ static void stale_from_device_test(struct kunit *test)
 		KUNIT_ASSERT_GT(test, spec.address_bits, 0);
 	}
 	md = sbuf_make(test, c->kind, 0x5a, DMA_FROM_DEVICE, &b);
-	KUNIT_ASSERT_EQ(test, 0, kunit_add_action_or_reset(test, smd_put, md));
-	cmd = scmd_create(test, dev, &spec);
+	KUNIT_ASSERT_EQ(test, 0, kunit_add_action_or_reset(test, iodma_kunit_md_put, md));
+	cmd = iodma_kunit_cmd(test, dev, &spec);
+	KUNIT_ASSERT_NOT_ERR_OR_NULL(test, cmd);
 	KUNIT_ASSERT_EQ(test, 0, iodma_cmd_set_md(cmd, md, false));
 	err = iodma_cmd_prepare(cmd, 0, 0,
 				c->no_sync ? IODMA_PREPARE_NO_SYNC : 0);
@@ -233,10 +207,11 @@ static void stale_carry_test(struct kunit *test)
 	for (round = 0; round < 2; round++) {
 		md[round] = sbuf_make(test, K_KMALLOC, round ? 0x11 : 0xc5,
 				      DMA_TO_DEVICE, &b);
-		err = kunit_add_action_or_reset(test, smd_put, md[round]);
+		err = kunit_add_action_or_reset(test, iodma_kunit_md_put, md[round]);
 		KUNIT_ASSERT_EQ(test, 0, err);
 	}
-	cmd = scmd_create(test, dev, &spec);
+	cmd = iodma_kunit_cmd(test, dev, &spec);
+	KUNIT_ASSERT_NOT_ERR_OR_NULL(test, cmd);
 	for (round = 0; round < 2; round++) {
 		u64 off = 0, pos = 0;
 		u32 n = ARRAY_SIZE(segs), i;

@@ -182,34 +182,6 @@ static struct iodma_md *xbuf_make(struct kunit *test, struct xbuf **out,
 	return md;
 }
 
-static void xmd_put(void *md)
-{
-	iodma_md_put(md);
-}
-
-static void xcmd_destroy(void *cmd)
-{
-	iodma_cmd_destroy(cmd);
-}
-
-/*
- * iodma_cmd_create(), the command then KUnit's to destroy when the test
- * ends, also when an assertion stops it half-way (a prepared command is
- * completed: no mapping, pin or md reference is left behind). Create it
- * after the buffers it will map, so that it goes before they are freed.
- * An error pointer is returned as it is.
- */
-static struct iodma_cmd *xcmd_create(struct kunit *test, struct device *dev,
-				     const struct iodma_spec *spec)
-{
-	struct iodma_cmd *cmd = iodma_cmd_create(dev, spec, 0, GFP_KERNEL);
-
-	if (!IS_ERR_OR_NULL(cmd) &&
-	    kunit_add_action_or_reset(test, xcmd_destroy, cmd))
-		return ERR_PTR(-ENOMEM);
-	return cmd;
-}
-
 /* Attach @md to @cmd, which holds its own reference: ours is dropped. */
 static void xcmd_attach(struct kunit *test, struct iodma_cmd *cmd,
 			struct iodma_md *md)
@@ -353,7 +325,7 @@ static void xfer_matrix_test(struct kunit *test)
 	KUNIT_ASSERT_EQ(test, 0, kunit_add_action_or_reset(test, restore_masks, dev));
 	KUNIT_ASSERT_EQ(test, 0, dma_set_mask_and_coherent(dev, DMA_BIT_MASK(64)));
 	md = xbuf_make(test, &b, c->kind, c->dir);
-	cmd = xcmd_create(test, dev, &spec);
+	cmd = iodma_kunit_cmd(test, dev, &spec);
 	if (physical && iodma_kunit_expect_physical_refused(c->mode)) {
 		KUNIT_EXPECT_EQ(test, PTR_ERR(cmd), -EOPNOTSUPP);
 		iodma_md_put(md);
@@ -417,7 +389,7 @@ static void xfer_same_range_again_test(struct kunit *test)
 	for (k = 0; k < K_NR; k++) {
 		struct xbuf *b;
 		struct iodma_md *md = xbuf_make(test, &b, k, DMA_BIDIRECTIONAL);
-		struct iodma_cmd *cmd = xcmd_create(test, dev, &spec);
+		struct iodma_cmd *cmd = iodma_kunit_cmd(test, dev, &spec);
 
 		if (IS_ERR_OR_NULL(cmd))
 			iodma_md_put(md);
@@ -485,7 +457,7 @@ static void xfer_shared_cacheline_test(struct kunit *test)
 	for (k = 0; k < 2; k++) {
 		struct iodma_md *md;
 
-		cmd[k] = xcmd_create(test, dev, &spec);
+		cmd[k] = iodma_kunit_cmd(test, dev, &spec);
 		KUNIT_ASSERT_NOT_ERR_OR_NULL(test, cmd[k]);
 		md = iodma_md_from_kva(buf + off[k], len[k], DMA_FROM_DEVICE,
 				       GFP_KERNEL);
@@ -620,7 +592,7 @@ static void xfer_copy_buffer_test(struct kunit *test)
 			want_copy = page_to_phys(pg) + PAGE_SIZE > top &&
 				    !iodma_kunit_platform_bounces_within(dev, top - 1);
 
-		cmd = xcmd_create(test, dev, &spec);
+		cmd = iodma_kunit_cmd(test, dev, &spec);
 		KUNIT_ASSERT_NOT_ERR_OR_NULL(test, cmd);
 		md = iodma_md_from_kva(kva, PAGE_SIZE, DMA_FROM_DEVICE,
 				       GFP_KERNEL);
@@ -666,7 +638,7 @@ static void xfer_synchronize_test(struct kunit *test)
 	KUNIT_ASSERT_NOT_NULL(test, sl);
 	KUNIT_ASSERT_NOT_NULL(test, seen);
 	md = xbuf_make(test, &b, K_KMALLOC, DMA_BIDIRECTIONAL);
-	cmd = xcmd_create(test, dev, &spec);
+	cmd = iodma_kunit_cmd(test, dev, &spec);
 	if (IS_ERR_OR_NULL(cmd))
 		iodma_md_put(md);
 	KUNIT_ASSERT_NOT_ERR_OR_NULL(test, cmd);
@@ -724,8 +696,8 @@ static void xfer_errors_test(struct kunit *test)
 
 	/* The test's reference, dropped when it ends, after the command. */
 	md = xbuf_make(test, &b, K_VMALLOC, DMA_TO_DEVICE);
-	KUNIT_ASSERT_EQ(test, 0, kunit_add_action_or_reset(test, xmd_put, md));
-	cmd = xcmd_create(test, dev, &spec);
+	KUNIT_ASSERT_EQ(test, 0, kunit_add_action_or_reset(test, iodma_kunit_md_put, md));
+	cmd = iodma_kunit_cmd(test, dev, &spec);
 	KUNIT_ASSERT_NOT_ERR_OR_NULL(test, cmd);
 	KUNIT_EXPECT_EQ(test, iodma_cmd_prepare(cmd, 0, 0, 0), -ENODATA);
 	KUNIT_EXPECT_EQ(test, iodma_cmd_complete(cmd, 0), -ENODATA);
@@ -808,7 +780,7 @@ static void xfer_swiotlb_exhaustion_test(struct kunit *test)
 		struct iodma_md *md;
 
 		KUNIT_ASSERT_NOT_NULL(test, buf);
-		cmd[i] = xcmd_create(test, dev, &spec);
+		cmd[i] = iodma_kunit_cmd(test, dev, &spec);
 		KUNIT_ASSERT_NOT_ERR_OR_NULL(test, cmd[i]);
 		md = iodma_md_from_kva(buf, SZ_64K, DMA_TO_DEVICE, GFP_KERNEL);
 		KUNIT_ASSERT_NOT_ERR_OR_NULL(test, md);
