@@ -87,6 +87,7 @@ struct State {
   // the mappings IODMA_PLAT_MAP_REUSE mapped again.
   std::map<const void*, std::vector<std::pair<uint64_t, uint64_t>>> built;
   long reused_maps = 0;
+  long same_maps = 0;  // iodma_plat_map() calls that gave what out held
   // The last single mapping's bounce decision, by device and range, with
   // the device key it was made under (IODMA_PLAT_MAP_REUSE may name only
   // such a range, same key, and IODMA_PLAT_MAP_BOUNCED must say what was
@@ -569,6 +570,7 @@ long dev_key_reads() { return st().dev_keys; }
 long single_maps() { return st().single_maps; }
 long reused_singles() { return st().reused_singles; }
 long reused_maps() { return st().reused_maps; }
+long same_maps() { return st().same_maps; }
 long page_runs() { return st().page_runs; }
 long shortages() { return st().shortages; }
 int last_map_result() { return st().last_map_err; }
@@ -824,6 +826,8 @@ int iodma_plat_map(void* dev, void* state, const iodma_plat_range* ranges,
   st().map_attrs = attrs;
   st().map_calls++;
   st().last_map_segs.clear();
+  // The ranges the caller asks to have compared: what out holds now.
+  const std::vector<iodma_plat_range> before(out, out + *nout);
   auto* d = static_cast<fake::Device*>(dev);
   const bool sync = (attrs & IODMA_PLAT_SKIP_CPU_SYNC) == 0;
   if (st().map.fire()) return st().last_map_err = st().map.err;
@@ -946,7 +950,11 @@ int iodma_plat_map(void* dev, void* state, const iodma_plat_range* ranges,
   std::memcpy(state, &id, sizeof(id));
   st().mappings[id] = std::move(m);
   st().total_maps++;
-  return 0;
+  bool same = before.size() == k;
+  for (unsigned int i = 0; same && i < k; i++)
+    same = before[i].addr == out[i].addr && before[i].len == out[i].len;
+  if (same) st().same_maps++;
+  return same ? IODMA_PLAT_MAPPED_SAME : 0;
 }
 
 // dma_map_page_attrs(): as one sg entry, which the fake maps the same way
@@ -984,7 +992,7 @@ int iodma_plat_map_single(void* dev, unsigned long long phys,
   st().mapping_single = true;
   int err = iodma_plat_map(dev, &id, &r, 1, dir, attrs, &out, &n);
   st().mapping_single = false;
-  if (err != 0) return err;
+  if (err < 0) return err;
   if (n != 1) fake::dma_error("a single mapping gave several DMA segments");
   fake::Mapping& m = st().mappings[id];
   m.single = true;

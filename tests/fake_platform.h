@@ -152,6 +152,9 @@ long reused_singles();
 // iodma_plat_map() calls with IODMA_PLAT_MAP_REUSE (each checked: the
 // state's scatterlist must hold the same ranges and not be mapped).
 long reused_maps();
+// iodma_plat_map() calls that returned IODMA_PLAT_MAPPED_SAME: the ranges
+// the caller asked to have compared, exactly.
+long same_maps();
 // iodma_plat_page_run() calls: one per run of contiguous pinned pages.
 long page_runs();
 int last_map_result();

@@ -960,6 +960,51 @@ TEST_F(ReuseTest, AnotherDescriptorOrDeviceLimitBuildsAnew) {
   EXPECT_EQ(fake::reused_maps(), 2);
 }
 
+// A mapping of several ranges is compared with the kept list (the last
+// one that needed no copy buffer) by the platform as it writes it: the
+// core passes how many ranges the kept list has, the platform says
+// whether the new ranges are exactly those (IODMA_PLAT_MAPPED_SAME), and
+// only then do the kept checks stand. Another list is compared with
+// nothing until it is kept itself.
+TEST_F(ReuseTest, TheKeptListIsComparedAsTheMappingWritesIt) {
+  iodma_cmd* c = cmd();
+  const uint64_t pg = fake::page_size();
+  ASSERT_EQ(iodma_core_cmd_set_md(c, vmalloc_md(0x400000, 8, xfer::kBidi), 0),
+            0);
+  const std::vector<model::Seg> first = cycle(c, 0, 0);
+  ASSERT_GT(first.size(), 1u);
+  EXPECT_EQ(fake::same_maps(), 0) << "nothing kept yet";
+  EXPECT_EQ(cycle(c, 0, 0), first);
+  EXPECT_EQ(fake::same_maps(), 1);
+  EXPECT_EQ(cycle(c, 0, 0), first);
+  EXPECT_EQ(fake::same_maps(), 2);
+
+  const std::vector<model::Seg> part = cycle(c, pg, 4 * pg);
+  EXPECT_EQ(fake::same_maps(), 2) << "other ranges";
+  EXPECT_NE(part, first);
+  EXPECT_EQ(cycle(c, 0, 0), first);
+  EXPECT_EQ(fake::same_maps(), 2) << "the kept list is the other one's";
+  EXPECT_EQ(cycle(c, 0, 0), first);
+  EXPECT_EQ(fake::same_maps(), 3);
+
+  // Behind an IOMMU whose IOVAs move, the list differs at every mapping:
+  // each is checked anew, and an IOVA beyond address_bits bounces.
+  iodma_core_spec s = spec();
+  s.address_bits = 32;
+  ASSERT_EQ(iodma_core_cmd_set_spec(c, &s), 0);
+  dev_.mode = fake::Mode::kIommu;
+  const long same = fake::same_maps();
+  for (uint64_t base : {0xfff00000ull, 0x100000000ull, 0xffe00000ull}) {
+    dev_.iova_base = base;
+    ASSERT_EQ(iodma_core_cmd_prepare(c, 0, 0, 0), 0);
+    EXPECT_EQ(iodma_core_cmd_is_double_buffered(c), base > 0xffffffff);
+    const std::vector<model::Seg> g = gen_all(c);
+    for (const auto& x : g) EXPECT_LE(x.addr + x.len - 1, 0xffffffffu);
+    ASSERT_EQ(iodma_core_cmd_complete(c, 0), 0);
+  }
+  EXPECT_EQ(fake::same_maps(), same);
+}
+
 // One range maps as a single mapping; the same range again, for the same
 // device key, skips the shim's bounce decision (IODMA_PLAT_MAP_REUSE, with
 // IODMA_PLAT_MAP_BOUNCED when it bounced; the fake fails a reuse of a

@@ -156,7 +156,7 @@ class Command {
   void zero_cb(u64 pos, u64 len);
   void switch_to_copy_buffer(bool fill);
   void check_one_segment();
-  [[nodiscard]] DevSegList mapped_list(u32 n);
+  [[nodiscard]] DevSegList mapped_list(u32 n, bool same);
   [[nodiscard]] bool checks_kept();
   void keep_checks();
   [[nodiscard]] bool fast();
@@ -236,8 +236,8 @@ class Command {
   bool gathered_ = false;
   bool map_reusable_ = false;
   bool map_bounced_ = false;
-  // kept_: the last mapped device list that needed no copy buffer, its
-  // kept_count_ ranges in kept_segs_ (kept_total_ bytes, their starts in
+  // kept_: the last mapped device list that needed no copy buffer, still
+  // in dev_segs_ (kept_count_ ranges, kept_total_ bytes, their starts in
   // dev_starts_), and what check_one_segment() and fast() found for it
   // under spec_ (kept_chk_, a function of the two only), so that the same
   // list mapped again is not checked again. set_device() forgets it with the
@@ -264,7 +264,6 @@ class Command {
   Pool<u64> cpu_starts_;
   Pool<DevSeg> dev_segs_;
   Pool<u64> dev_starts_;
-  Pool<DevSeg> kept_segs_;
   Pool<u8> map_state_;
   Pool<void*> pinned_;
   Pool<CopyBlock> cb_blocks_;

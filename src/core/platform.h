@@ -175,11 +175,17 @@ unsigned long iodma_plat_map_state_size(unsigned int n);
 /*
  * Map @n physical @ranges for DMA by @dev through the Linux DMA API; write
  * the resulting device ranges to @out (at most @n) and their number to
- * @nout. Returns 0, -ENOMEM (resources short: swiotlb slots, IOVA space,
- * memory) or -EIO (the platform cannot reach the memory for this device,
- * e.g. it would bounce into a swiotlb pool above the device's DMA mask);
- * nothing stays mapped on error.
+ * @nout. On entry *@nout is how many ranges @out already holds that the
+ * caller wants compared (an earlier mapping's, 0 for none): when the new
+ * ranges are exactly those, the call returns IODMA_PLAT_MAPPED_SAME and
+ * the caller need not compare them again. Returns 0 or
+ * IODMA_PLAT_MAPPED_SAME on success, -ENOMEM (resources short: swiotlb
+ * slots, IOVA space, memory) or -EIO (the platform cannot reach the memory
+ * for this device, e.g. it would bounce into a swiotlb pool above the
+ * device's DMA mask); nothing stays mapped on error, and @out may then
+ * hold anything.
  */
+#define IODMA_PLAT_MAPPED_SAME 1
 int iodma_plat_map(void *dev, void *state,
 		   const struct iodma_plat_range *ranges, unsigned int n,
 		   int dir, unsigned int attrs, struct iodma_plat_range *out,

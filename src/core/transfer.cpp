@@ -106,16 +106,25 @@ int Command::gather_ranges(u64 offset, u64 length) {
 
 [[gnu::always_inline]] inline int Command::map_device(u32 flags) {
   const u32 n = cpu_.count;
-  if (!dev_segs_.reserve(n, gfp_) || !dev_starts_.reserve(n, gfp_) ||
-      !kept_segs_.reserve(n, gfp_))  // room for keep_checks()
+  // The kept list lives in dev_segs_ (and its starts in dev_starts_): a
+  // pool that grows keeps nothing.
+  if (n > dev_segs_.capacity() || n > dev_starts_.capacity()) kept_ = false;
+  if (!dev_segs_.reserve(n, gfp_) || !dev_starts_.reserve(n, gfp_))
     return kENOMEM;
+  DevSeg* const segs = dev_segs_.data();
+  // Whether this mapping gives the kept list, range for range; each path
+  // compares a range before it writes it over the kept one.
+  bool same = kept_ && kept_count_ == n;
   if (spec_.physical()) {
     // Bus addresses, no mapping: allowed only on untranslated devices.
-    for (u32 i = 0; i < n; i++)
-      dev_segs_.data()[i] = DevSeg{
-          iodma_plat_phys_to_bus(dev_, cpu_.segs[i].addr), cpu_.segs[i].len};
+    for (u32 i = 0; i < n; i++) {
+      const DevSeg s{iodma_plat_phys_to_bus(dev_, cpu_.segs[i].addr),
+                     cpu_.segs[i].len};
+      same = same && segs[i].addr == s.addr && segs[i].len == s.len;
+      segs[i] = s;
+    }
     via_ = Via::kBus;
-    dev_list_ = mapped_list(n);
+    dev_list_ = mapped_list(n, same);
     return kOk;
   }
   // DMA_ATTR_SKIP_CPU_SYNC semantics: NO_SYNC skips the bounce copy;
@@ -141,33 +150,39 @@ int Command::gather_ranges(u64 offset, u64 length) {
     if (err != kOk) return err;
     map_reusable_ = true;
     map_bounced_ = direct == 0;
-    dev_segs_.data()[0] = DevSeg{dma, cpu_.segs[0].len};
+    same = same && segs[0].addr == dma && segs[0].len == cpu_.segs[0].len;
+    segs[0] = DevSeg{dma, cpu_.segs[0].len};
     mapped_ = true;
     single_ = true;
     via_ = Via::kMapping;
-    dev_list_ = mapped_list(1);
+    dev_list_ = mapped_list(1, same);
     return kOk;
   }
   const unsigned long state = iodma_plat_map_state_size(n);
   if (state > kU32Max || !map_state_.reserve(static_cast<u32>(state), gfp_))
     return kENOMEM;
-  unsigned int nout = 0;
+  // The platform compares the kept ranges as it writes the new ones.
+  unsigned int nout = kept_ ? kept_count_ : 0;
   const u32 reuse = map_reusable_ ? IODMA_PLAT_MAP_REUSE : 0;
   map_reusable_ = false;
-  int err = iodma_plat_map(dev_, map_state_.data(), cpu_.segs, n,
-                           static_cast<int>(dir_), attrs | reuse,
-                           dev_segs_.data(), &nout);
-  if (err != kOk) return err;
+  const int mapped =
+      iodma_plat_map(dev_, map_state_.data(), cpu_.segs, n,
+                     static_cast<int>(dir_), attrs | reuse, segs, &nout);
+  if (mapped < 0) {
+    kept_ = false;  // dev_segs_ may hold anything now
+    return mapped;
+  }
   map_reusable_ = true;
   if (nout == 0 || nout > n) {
     iodma_plat_unmap(dev_, map_state_.data(), static_cast<int>(dir_),
                      IODMA_PLAT_SKIP_CPU_SYNC);
     iodma_plat_bug("platform mapping returned a bad segment count");
+    kept_ = false;
     return kEIO;
   }
   mapped_ = true;
   via_ = Via::kMapping;
-  dev_list_ = mapped_list(nout);
+  dev_list_ = mapped_list(nout, kept_ && mapped == IODMA_PLAT_MAPPED_SAME);
   return kOk;
 }
 
@@ -195,23 +210,16 @@ bool Command::fast() {
 }
 
 // dev_segs_'s first n ranges, the device side of a new mapping, as the
-// device list. When they are the kept list, range for range (a driver's
-// buffer mapped again where the platform gives it the same addresses),
-// their starts are still in dev_starts_: only this writes it for a
-// mapping, and it forgets the kept list whenever it writes another one.
-[[gnu::always_inline]] inline DevSegList Command::mapped_list(u32 n) {
-  kept_hit_ = false;
-  if (kept_ && n == kept_count_) {
-    const DevSeg* now = dev_segs_.data();
-    const DevSeg* kept = kept_segs_.data();
-    u32 i = 0;
-    while (i < n && now[i].addr == kept[i].addr && now[i].len == kept[i].len)
-      i++;
-    if (i == n) {
-      kept_hit_ = true;
-      return DevSegList{now, dev_starts_.data(), n, kept_total_};
-    }
-  }
+// device list. When they are the kept list, range for range (`same`, from
+// map_device(): a driver's buffer mapped again where the platform gives it
+// the same addresses), their starts are still in dev_starts_: only this
+// writes it for a mapping, and it forgets the kept list whenever it writes
+// another one.
+[[gnu::always_inline]] inline DevSegList Command::mapped_list(u32 n,
+                                                              bool same) {
+  kept_hit_ = same;
+  if (same)
+    return DevSegList{dev_segs_.data(), dev_starts_.data(), n, kept_total_};
   kept_ = false;
   return make_list(dev_segs_.data(), dev_starts_.data(), n);
 }
@@ -224,13 +232,10 @@ bool Command::fast() {
   return true;
 }
 
-// Keep dev_list_, the mapping's list, and its checks' results for
-// checks_kept(). map_device() made room for it.
+// Keep dev_list_, the mapping's list (in dev_segs_, where the next
+// mapping is compared with it), and its checks' results for checks_kept().
 [[gnu::always_inline]] inline void Command::keep_checks() {
-  const u32 n = dev_list_.count;
-  DevSeg* kept = kept_segs_.data();
-  for (u32 i = 0; i < n; i++) kept[i] = dev_list_.segs[i];  // mostly one
-  kept_count_ = n;
+  kept_count_ = dev_list_.count;
   kept_total_ = dev_list_.total;
   kept_chk_ = chk_;
   kept_ = true;

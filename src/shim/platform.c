@@ -453,9 +453,8 @@ int iodma_plat_map(void *dev, void *state,
 		   unsigned int *nout)
 {
 	struct iodma_map_state *st = state;
-	struct scatterlist *sg;
-	unsigned int i;
-	bool bounces;
+	unsigned int i, nents;
+	bool bounces, same;
 	int ret;
 
 	if (iodma_should_fail())
@@ -488,13 +487,27 @@ int iodma_plat_map(void *dev, void *state,
 	 */
 	if (ret)
 		return ret == -ENOMEM || bounces ? -ENOMEM : -EIO;
-	for_each_sgtable_dma_sg(&st->sgt, sg, i) {
-		out[i].addr = sg_dma_address(sg);
-		out[i].len = sg_dma_len(sg);
+	/*
+	 * sgl is one array, never chained (sg_init_table() above), and the
+	 * DMA layer writes its nents mapped entries from the first one on:
+	 * indexed, without an sg_next() call per entry. The ranges @out holds
+	 * already (a buffer mapped again where the platform gives it the same
+	 * addresses) are compared, not written.
+	 */
+	nents = st->sgt.nents;
+	i = 0;
+	if (nents == *nout)
+		while (i < nents && out[i].addr == sg_dma_address(&st->sgl[i]) &&
+		       out[i].len == sg_dma_len(&st->sgl[i]))
+			i++;
+	same = nents == *nout && i == nents;
+	for (; i < nents; i++) {
+		out[i].addr = sg_dma_address(&st->sgl[i]);
+		out[i].len = sg_dma_len(&st->sgl[i]);
 	}
-	*nout = st->sgt.nents;
+	*nout = nents;
 	iodma_live_add(IODMA_LIVE_MAPPINGS, 1);
-	return 0;
+	return same ? IODMA_PLAT_MAPPED_SAME : 0;
 }
 
 void iodma_plat_unmap(void *dev, void *state, int dir, unsigned int attrs)
