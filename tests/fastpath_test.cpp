@@ -489,6 +489,66 @@ TEST_F(FastPathTest, KeptChecksFollowTheAddressesAndTheSpec) {
   }
 }
 
+// An IOMMU maps a scatterlist into one IOVA block, and cuts it into
+// several DMA segments that continue each other (here at the device's
+// 12 KiB segment size, entries of 8 KiB): the device list is several
+// ranges, the walk coalesces them, and gen_segments cuts them as one
+// range by stride, from any offset and in as many calls as the caller
+// likes, and the first segment from offset 0 the same way.
+TEST_F(FastPathTest, RangesThatContinueEachOtherAreCutAsOne) {
+  dev_.mode = fake::Mode::kIommu;
+  dev_.max_seg = 3 * kPage;
+  fake::add_ram(0x400000, 2 * kPage);
+  fake::add_ram(0x500000, 2 * kPage);
+  fake::add_ram(0x600000, 2 * kPage);
+  void* kva = fake::vmalloc_of(
+      {0x400000, 0x401000, 0x500000, 0x501000, 0x600000, 0x601000});
+  fill(0x400000, 2 * kPage, 6);
+  fill(0x500000, 2 * kPage, 7);
+  fill(0x600000, 2 * kPage, 8);
+  iodma_core_md_desc d{};
+  d.kind = IODMA_CORE_MD_KVA;
+  d.dir = kToDev;
+  d.kva = kva;
+  d.len = 6 * kPage;
+  iodma_cmd* c = cmd();
+  ASSERT_EQ(iodma_core_cmd_set_md(c, make_md(d), 0), 0);
+  for (int round = 0; round < 2; round++) {  // checked, then kept
+    ASSERT_EQ(iodma_core_cmd_prepare(c, 0, 0, 0), 0);
+    const auto mapped = fake::last_map_segments();
+    ASSERT_EQ(mapped.size(), 3u) << "three 8 KiB DMA segments";
+    const uint64_t iova = mapped[0].first;
+    for (size_t i = 1; i < mapped.size(); i++)
+      ASSERT_EQ(mapped[i].first, mapped[i - 1].first + mapped[i - 1].second);
+    std::vector<uint8_t> want(6 * kPage);
+    ASSERT_EQ(iodma_core_cmd_read_bytes(c, 0, want.data(), want.size()),
+              want.size());
+    const auto segs = gen_all(c);
+    ASSERT_EQ(segs.size(), 2u);
+    EXPECT_EQ(segs[0].addr, iova);
+    EXPECT_EQ(segs[0].len, 3 * kPage);
+    EXPECT_EQ(segs[1].addr, iova + 3 * kPage);
+    EXPECT_EQ(segs[1].len, 3 * kPage);
+    EXPECT_EQ(device_reads(segs), want);
+    // One segment at a time from inside the second range, then the rest.
+    iodma_plat_range seg[4]{};
+    unsigned long long off = kPage;
+    unsigned n = 1;
+    ASSERT_EQ(iodma_core_cmd_gen_segments(c, &off, seg, &n), 0);
+    ASSERT_EQ(n, 1u);
+    EXPECT_EQ(seg[0].addr, iova + kPage);
+    EXPECT_EQ(seg[0].len, 3 * kPage);
+    EXPECT_EQ(off, 4 * kPage);
+    n = 4;
+    ASSERT_EQ(iodma_core_cmd_gen_segments(c, &off, seg, &n), 0);
+    ASSERT_EQ(n, 1u);
+    EXPECT_EQ(seg[0].addr, iova + 4 * kPage);
+    EXPECT_EQ(seg[0].len, 2 * kPage);
+    EXPECT_EQ(off, 6 * kPage);
+    ASSERT_EQ(iodma_core_cmd_complete(c, 0), 0);
+  }
+}
+
 // The kept list's starts (the offsets gen_segments seeks by) stay its own:
 // a prepare in between whose mapping has as many ranges, of other lengths,
 // and goes to the copy buffer, writes its starts over them and forgets

@@ -37,12 +37,14 @@ struct DevKey {
 //    it (the mapping, the bus addresses or the copy buffer per via_), and
 //    pinned_ holds npinned_ pinned user pages. single_: the mapping is one
 //    range mapped without a scatterlist (dev_list_ has one range).
-//    chk_.one_seg: the walk from offset 0 emits exactly dev_list_'s one range,
-//    unchanged (gen_segments writes it directly). chk_.as_ranges: it emits
+//    chk_.one_seg: the walk from offset 0 emits one segment, dev_list_'s
+//    one range or its ranges that continue each other (gen_segments writes
+//    it directly). chk_.as_ranges: it emits
 //    each of dev_list_'s ranges as one segment, unchanged
-//    (ranges_are_segments()). chk_.stride: dev_list_ is one range that meets
-//    the spec (fast()) and no alignment but the first applies, so the walk
-//    cuts it only at max_segment_size, segment_boundary and its end.
+//    (ranges_are_segments()). chk_.stride: dev_list_ is one range, or
+//    ranges that continue each other in device address space, that meet
+//    the spec (fast()), and no alignment but the first applies, so the walk
+//    cuts them only at max_segment_size, segment_boundary and the end.
 //  - rsv_blocks_ holds rsv_count_ copy-buffer blocks of rsv_block_ bytes,
 //    allocated for both directions, from reserve_copy_buffer() to destroy;
 //    cb_reserved_: the prepared range's copy buffer is the first of them

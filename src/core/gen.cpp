@@ -97,11 +97,12 @@ int Command::emit_ranges(Walker* wp, u32 count, u32* n, Writer write) const {
   return kOk;
 }
 
-// Up to `count` segments of dev_list_'s one range from w, when the walk
-// would cut it only at max_segment_size, segment_boundary and its end
-// (chk_.stride: prepare found every check of the walk passed, and with no
-// alignment but the first each cut is simply the nearest of the three).
-// The same segments as emit(), without its per-segment checks.
+// Up to `count` segments of dev_list_'s one range, or ranges that continue
+// each other, from w, when the walk would cut them only at
+// max_segment_size, segment_boundary and the end (chk_.stride: prepare
+// found every check of the walk passed, and with no alignment but the
+// first each cut is simply the nearest of the three). The same segments as
+// emit(), without its per-segment checks.
 template <typename Writer>
 int Command::emit_stride(Walker* wp, u32 count, u32* n, Writer write) const {
   const u64 total = dev_list_.total, max_seg = spec_.max_segment_size;
@@ -127,16 +128,16 @@ int Command::emit_stride(Walker* wp, u32 count, u32* n, Writer write) const {
   if (pos < total)
     wp->seek(dev_list_, pos);
   else
-    wp->to_range(dev_list_, 1);
+    wp->to_range(dev_list_, dev_list_.count);
   *n = i;
   return kOk;
 }
 
 template <typename Writer>
 int Command::emit_any(Walker* w, u32 count, u32* n, Writer write) const {
-  if (chk_.stride) return emit_stride(w, count, n, write);
   if (chk_.as_ranges && w->at_range_start())
     return emit_ranges(w, count, n, write);
+  if (chk_.stride) return emit_stride(w, count, n, write);
   return emit(w, count, n, write);
 }
 

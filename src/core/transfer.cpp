@@ -241,34 +241,43 @@ bool Command::fast() {
   kept_ = true;
 }
 
-// How gen_segments may write the device ranges. One range: as it is when
-// the walk from offset 0 would emit exactly that range (it meets the spec,
-// no cut by max_segment_size or segment_boundary), or cut by stride.
-// Several: as they stand when the walk from 0 emits exactly them
+// How gen_segments may write the device ranges. One range, or several
+// that continue each other in device address space (an IOMMU's one IOVA
+// block; the walk coalesces them): as one range, written as it is when the
+// walk from offset 0 would emit exactly that range (it meets the spec, no
+// cut by max_segment_size or segment_boundary), or cut by stride. Ranges
+// as they stand when the walk from 0 emits exactly them
 // (ranges_are_segments(), which also proves that walk succeeds; the walker
 // stands at a range's start in the same state whether it came from 0 or
 // seeked there, so a walk from any range start emits the ranges too).
 [[gnu::always_inline]] inline void Command::check_one_segment() {
-  const DevSeg& s = dev_list_.segs[0];
-  if (dev_list_.count == 1) {
+  const DevSeg* const segs = dev_list_.segs;
+  const u32 n = dev_list_.count;
+  u32 i = 1;
+  while (i < n && segs[i].addr == segs[i - 1].addr + segs[i - 1].len) i++;
+  if (i == n) {
     // meets_spec_fast() of one range, without the call: the common case.
+    const u64 addr = segs[0].addr, len = dev_list_.total;
     const u64 unit = max_of(spec_.alignment_length, spec_.alignment_internal);
-    const bool fast = (s.addr & (max_of(spec_.alignment, unit) - 1)) == 0 &&
-                      s.addr <= spec_.max_address &&
-                      s.len - 1 <= spec_.max_address - s.addr;
+    const bool fast = (addr & (max_of(spec_.alignment, unit) - 1)) == 0 &&
+                      addr <= spec_.max_address &&
+                      len - 1 <= spec_.max_address - addr;
     chk_.fast = fast;
     chk_.fast_known = true;
     chk_.stride = fast && spec_.alignment_length == 1 &&
                   spec_.alignment_internal == 1 && spec_.alignment_end == 1;
     chk_.one_seg =
-        fast && s.len <= spec_.max_segment_size &&
+        fast && len <= spec_.max_segment_size &&
         (spec_.segment_boundary == 0 ||
-         walk_detail::to_boundary(s.addr, spec_.segment_boundary) >= s.len);
-    chk_.as_ranges = chk_.one_seg;
-    return;
+         walk_detail::to_boundary(addr, spec_.segment_boundary) >= len);
+    if (n == 1 || chk_.one_seg) {
+      chk_.as_ranges = n == 1 && chk_.one_seg;
+      return;
+    }
+  } else {
+    chk_.stride = false;
+    chk_.one_seg = false;
   }
-  chk_.stride = false;
-  chk_.one_seg = false;
   chk_.as_ranges = ranges_are_segments(spec_, dev_list_);
 }
 
