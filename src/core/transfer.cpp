@@ -274,6 +274,21 @@ bool Command::fast() {
       chk_.as_ranges = n == 1 && chk_.one_seg;
       return;
     }
+    if (chk_.stride) {
+      // The walk cuts by stride: the ranges are its segments when each is
+      // the stride's cut at its start (no walk needed to find out).
+      u64 left = len;
+      for (i = 0; i < n; i++) {
+        u64 cut = min_of(left, spec_.max_segment_size);
+        if (spec_.segment_boundary != 0)
+          cut = min_of(cut, walk_detail::to_boundary(segs[i].addr,
+                                                     spec_.segment_boundary));
+        if (segs[i].len != cut) break;
+        left -= cut;
+      }
+      chk_.as_ranges = i == n;
+      return;
+    }
   } else {
     chk_.stride = false;
     chk_.one_seg = false;
