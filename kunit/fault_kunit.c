@@ -169,21 +169,45 @@ static unsigned int pinned_user_pages(struct fbuf *b)
 	return n;
 }
 
+/*
+ * A command the test destroys itself (fcmd_destroy()), where the live
+ * counts need it gone; KUnit destroys it if an assertion stops the test
+ * first.
+ */
+struct fcmd {
+	struct iodma_cmd *cmd;
+};
+
+static void fcmd_destroy(void *p)
+{
+	struct fcmd *f = p;
+
+	if (f->cmd)
+		iodma_cmd_destroy(f->cmd);
+	f->cmd = NULL;
+}
+
 /* A command over @b; @bits: its engine's reach (0 for the device's). */
-static struct iodma_cmd *fresh(struct kunit *test, struct device *dev,
-			       unsigned int bits, struct fbuf *b)
+static struct fcmd *fresh(struct kunit *test, struct device *dev,
+			  unsigned int bits, struct fbuf *b)
 {
 	struct iodma_spec spec = { .format = IODMA_FMT_HOST64,
 				   .address_bits = bits };
-	struct iodma_cmd *cmd = iodma_cmd_create(dev, &spec, 0, GFP_KERNEL);
+	struct fcmd *f = kunit_kzalloc(test, sizeof(*f), GFP_KERNEL);
 	struct iodma_md *md;
+	int err;
 
-	KUNIT_ASSERT_NOT_ERR_OR_NULL(test, cmd);
+	KUNIT_ASSERT_NOT_NULL(test, f);
+	f->cmd = iodma_cmd_create(dev, &spec, 0, GFP_KERNEL);
+	KUNIT_ASSERT_NOT_ERR_OR_NULL(test, f->cmd);
+	KUNIT_ASSERT_EQ(test, 0, kunit_add_action_or_reset(test, fcmd_destroy,
+							   f));
 	md = fbuf_md(b);
 	KUNIT_ASSERT_NOT_ERR_OR_NULL(test, md);
-	KUNIT_ASSERT_EQ(test, 0, iodma_cmd_set_md(cmd, md, false));
+	err = iodma_cmd_set_md(f->cmd, md, false);
 	iodma_md_put(md);
-	return cmd;
+	KUNIT_ASSERT_EQ(test, 0, err);
+	return f;
 }
 
 /* Fault injection off when the test ends, also after a failed assertion. */
@@ -250,12 +274,14 @@ static unsigned long fail_at(struct kunit *test, struct device *dev,
 	struct iodma_test_live base, before, after, end;
 	struct iodma_cmd *cmd;
 	unsigned int pinned;
+	struct fcmd *f;
 	u64 o, l;
 	int err;
 
 	iodma_test_fault(true, -1);
 	iodma_test_live(&base);
-	cmd = fresh(test, dev, bits, b);
+	f = fresh(test, dev, bits, b);
+	cmd = f->cmd;
 	if (op == FOP_SYNC)
 		KUNIT_ASSERT_EQ(test, 0, iodma_cmd_prepare(cmd, 0, 0, 0));
 	iodma_test_fault(true, site);
@@ -285,7 +311,7 @@ static unsigned long fail_at(struct kunit *test, struct device *dev,
 	pinned = pinned_user_pages(b);
 	KUNIT_EXPECT_EQ_MSG(test, pinned, 0U, "%s site %d", fop_names[op],
 			    site);
-	iodma_cmd_destroy(cmd);
+	fcmd_destroy(f);
 	iodma_test_live(&end);
 	iodma_test_fault(false, -1);
 	return pinned + leaked(test, fop_names[op], site, &base, &before,
@@ -303,6 +329,7 @@ static void fault_test(struct kunit *test)
 	unsigned int bits = 0;	/* the copy-buffer cases' engine reach */
 	struct iodma_test_live base, after, end;
 	struct iodma_cmd *cmd;
+	struct fcmd *f;
 	int i, err;
 
 	KUNIT_ASSERT_EQ(test, 0, kunit_add_action_or_reset(test, fault_off, NULL));
@@ -318,7 +345,8 @@ static void fault_test(struct kunit *test)
 	 * and the pinned pages while prepared, a copy-buffer block and no
 	 * mapping after a forced double buffering, nothing after complete.
 	 */
-	cmd = fresh(test, dev, bits, b);
+	f = fresh(test, dev, bits, b);
+	cmd = f->cmd;
 	iodma_test_fault(true, -1);
 	iodma_test_live(&base);
 	KUNIT_ASSERT_EQ(test, 0, iodma_cmd_prepare(cmd, 0, 0, 0));
@@ -340,7 +368,7 @@ static void fault_test(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, end.mappings, base.mappings);
 	KUNIT_EXPECT_EQ(test, end.cb_blocks, base.cb_blocks);
 	KUNIT_EXPECT_EQ(test, end.pins, base.pins);
-	iodma_cmd_destroy(cmd);
+	fcmd_destroy(f);
 	KUNIT_EXPECT_GT(test, sites_prep, 0U);
 
 	/*
@@ -352,11 +380,11 @@ static void fault_test(struct kunit *test)
 		leaks += fail_at(test, dev, bits, b, FOP_PREPARE, i);
 	for (i = 0; i < sites_sync; i++, injected++)
 		leaks += fail_at(test, dev, bits, b, FOP_SYNC, i);
-	cmd = fresh(test, dev, bits, b);
+	f = fresh(test, dev, bits, b);
 	iodma_test_fault(true, -1);
-	KUNIT_ASSERT_EQ(test, 0, iodma_cmd_reserve_copy_buffer(cmd, LEN));
+	KUNIT_ASSERT_EQ(test, 0, iodma_cmd_reserve_copy_buffer(f->cmd, LEN));
 	sites_rsv = iodma_test_fault(false, -1);
-	iodma_cmd_destroy(cmd);
+	fcmd_destroy(f);
 	KUNIT_EXPECT_GT(test, sites_rsv, 0U);
 	for (i = 0; i < sites_rsv; i++, injected++)
 		leaks += fail_at(test, dev, bits, b, FOP_RESERVE, i);

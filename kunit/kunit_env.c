@@ -141,7 +141,7 @@ static void iodma_kunit_put_pci(void *pdev)
 	pci_dev_put(pdev);
 }
 
-static void iodma_kunit_cmd_destroy(void *cmd)
+void iodma_kunit_cmd_destroy(void *cmd)
 {
 	iodma_cmd_destroy(cmd);
 }

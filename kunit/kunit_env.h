@@ -126,6 +126,8 @@ struct iodma_cmd *iodma_kunit_cmd(struct kunit *test, struct device *dev,
 				  const struct iodma_spec *spec);
 /* An action dropping the md reference @md (an iodma_md) when the test ends. */
 void iodma_kunit_md_put(void *md);
+/* An action destroying @cmd (an iodma_cmd) when the test ends. */
+void iodma_kunit_cmd_destroy(void *cmd);
 
 /* iodma's test hooks (fault injection, live counts, statistics). */
 #include "../src/core/core_api.h"
